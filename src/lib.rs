@@ -1,0 +1,38 @@
+//! # rankscope
+//!
+//! Watch *rank collapse* happen inside a randomly initialised deep network, and watch
+//! BatchNorm prevent it (Daneshmand et al., NeurIPS 2020; 2021).
+//!
+//! A batch of N inputs (a d×N matrix H₀) passes through L random layers
+//! H_{ℓ+1} = F(Norm(W_ℓ H_ℓ)). Without normalisation the representation tends to rank one;
+//! with BatchNorm its rank stays of order √d at any depth. This crate simulates such networks
+//! and measures their rank layer by layer, natively (the `rankscope` CLI) and in the browser
+//! (compiled to WebAssembly).
+//!
+//! ## Module map and data flow
+//!
+//! ```text
+//! query string ⇄ params::Params ──► run::Simulation ──► Vec<run::Row> ──► plot::draw_*
+//!                                    │ net::Network (one layer at a time)
+//!                                    │ spectrum::singular_values (true SVD, bounded)
+//!                                    │ metrics::compute (rank measures)
+//!                                    theory: Lyapunov predictions, √d reference
+//! ```
+//!
+//! * [`params`] — every parameter with its URL key, default and range; the link format.
+//! * [`net`] — the random network: input, weights, normalisation, activation, residual.
+//! * [`spectrum`] — singular values, finite-checked and iteration-bounded.
+//! * [`metrics`] — rank measures from singular values.
+//! * [`theory`] — Lyapunov-exponent predictions and the √d reference.
+//! * [`run`] — a resumable simulation emitting rows of measures.
+//! * [`output`] — CSV and JSON writers shared by the CLI and the page's exports.
+//!
+//! The core knows nothing about JS or the DOM; `web` (wasm32 only) is the thin binding.
+
+pub mod metrics;
+pub mod net;
+pub mod output;
+pub mod params;
+pub mod run;
+pub mod spectrum;
+pub mod theory;

@@ -1,0 +1,156 @@
+//! Rank measures of a representation H (d×N), from its singular values (SCIENCE.md §2).
+//!
+//! All of them are scale-invariant, so they can be computed on the rescaled Ĥ the network
+//! stores. Only `mean_abs_cos` needs the matrix itself (the Gram matrix of the samples); the
+//! orthogonality gap follows from the singular values exactly:
+//! ‖HᵀH/‖H‖²_F − I/N‖²_F = Σλ²/(Σλ)² − 1/N.
+
+use nalgebra::DMatrix;
+use serde::Serialize;
+
+/// Every measure of one layer.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Metrics {
+    /// #{σᵢ > σ₁·max(d,N)·ε}, ε = 2.22e-16 (numpy's `matrix_rank` default).
+    pub numerical_rank: f64,
+    /// rank_τ = #{λᵢ > τ·mean(λ)}, the theorem's soft rank.
+    pub soft_rank: f64,
+    /// r(H) = (Σλ)²/Σλ², the quantity the theorem bounds.
+    pub participation_ratio: f64,
+    /// Σλ/λ₁ = ‖H‖²_F/‖H‖²₂.
+    pub stable_rank: f64,
+    /// exp(entropy of σᵢ/Σσ) (Roy & Vetterli 2007).
+    pub effective_rank: f64,
+    /// ‖HᵀH/‖H‖²_F − I_N/N‖_F: 0 for perfectly orthogonal samples of equal norm.
+    pub orthogonality_gap: f64,
+    /// Mean over sample pairs of |cos∠(hᵢ, hⱼ)|; 1 means every sample on one line.
+    pub mean_abs_cos: f64,
+}
+
+/// Computes every measure from the sorted singular values `sv` of `h` and the threshold τ.
+/// A zero matrix has rank 0, ratio 0, gap and |cos| of a fully collapsed batch.
+pub fn compute(h: &DMatrix<f64>, sv: &[f64], tau: f64) -> Metrics {
+    let (d, n) = (h.nrows(), h.ncols());
+    Metrics {
+        numerical_rank: numerical_rank(sv, d, n) as f64,
+        soft_rank: soft_rank(sv, tau) as f64,
+        participation_ratio: participation_ratio(sv),
+        stable_rank: stable_rank(sv),
+        effective_rank: effective_rank(sv),
+        orthogonality_gap: orthogonality_gap(sv, n),
+        mean_abs_cos: mean_abs_cos(h),
+    }
+}
+
+/// Count of σᵢ above σ₁·max(d, N)·ε.
+pub fn numerical_rank(sv: &[f64], d: usize, n: usize) -> usize {
+    let Some(&s1) = sv.first() else { return 0 };
+    let tol = s1 * d.max(n) as f64 * f64::EPSILON;
+    sv.iter().filter(|&&s| s > tol).count()
+}
+
+/// λᵢ/λ₁ for every value (scaled so nothing overflows or underflows needlessly).
+fn relative_eigenvalues(sv: &[f64]) -> Vec<f64> {
+    match sv.first() {
+        Some(&s1) if s1 > 0.0 => sv.iter().map(|s| (s / s1) * (s / s1)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// #{λᵢ > τ·(Σλ)/k}, k = number of singular values.
+pub fn soft_rank(sv: &[f64], tau: f64) -> usize {
+    let l = relative_eigenvalues(sv);
+    if l.is_empty() {
+        return 0;
+    }
+    let threshold = tau * l.iter().sum::<f64>() / sv.len() as f64;
+    l.iter().filter(|&&x| x > threshold).count()
+}
+
+/// (Σλ)²/Σλ².
+pub fn participation_ratio(sv: &[f64]) -> f64 {
+    let l = relative_eigenvalues(sv);
+    if l.is_empty() {
+        return 0.0;
+    }
+    let sum: f64 = l.iter().sum();
+    sum * sum / l.iter().map(|x| x * x).sum::<f64>()
+}
+
+/// Σλ/λ₁.
+pub fn stable_rank(sv: &[f64]) -> f64 {
+    relative_eigenvalues(sv).iter().sum()
+}
+
+/// exp(−Σ pᵢ ln pᵢ) with pᵢ = σᵢ/Σσ and 0·ln 0 = 0.
+pub fn effective_rank(sv: &[f64]) -> f64 {
+    let total: f64 = sv.iter().sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let entropy: f64 = sv
+        .iter()
+        .map(|s| s / total)
+        .filter(|&p| p > 0.0)
+        .map(|p| -p * p.ln())
+        .sum();
+    entropy.exp()
+}
+
+/// √(Σλ²/(Σλ)² − 1/N), clamped at 0 against rounding; a zero matrix counts as fully
+/// collapsed (gap of a rank-one batch, √(1 − 1/N)).
+pub fn orthogonality_gap(sv: &[f64], n: usize) -> f64 {
+    let inv_n = 1.0 / n as f64;
+    let pr = participation_ratio(sv);
+    let inv_pr = if pr > 0.0 { 1.0 / pr } else { 1.0 };
+    (inv_pr - inv_n).max(0.0).sqrt()
+}
+
+/// Mean |cos| over the N(N−1)/2 pairs of samples (columns). A zero column is linearly
+/// dependent on every vector, so its pairs count as |cos| = 1.
+pub fn mean_abs_cos(h: &DMatrix<f64>) -> f64 {
+    let n = h.ncols();
+    if n < 2 {
+        return 1.0;
+    }
+    let gram = h.transpose() * h;
+    let norms: Vec<f64> = (0..n).map(|i| gram[(i, i)].sqrt()).collect();
+    let mut sum = 0.0;
+    for j in 1..n {
+        for i in 0..j {
+            let denom = norms[i] * norms[j];
+            sum += if denom > 0.0 {
+                (gram[(i, j)].abs() / denom).min(1.0)
+            } else {
+                1.0
+            };
+        }
+    }
+    sum / (n * (n - 1) / 2) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_has_every_rank_equal_to_its_size() {
+        let sv = vec![1.0; 8];
+        assert_eq!(numerical_rank(&sv, 8, 8), 8);
+        assert_eq!(soft_rank(&sv, 0.5), 8);
+        assert!((participation_ratio(&sv) - 8.0).abs() < 1e-12);
+        assert!((stable_rank(&sv) - 8.0).abs() < 1e-12);
+        assert!((effective_rank(&sv) - 8.0).abs() < 1e-12);
+        assert!(orthogonality_gap(&sv, 8) < 1e-7);
+    }
+
+    #[test]
+    fn zero_matrix_is_rank_zero_and_finite() {
+        let h = DMatrix::zeros(3, 4);
+        let m = compute(&h, &[0.0, 0.0, 0.0], 0.1);
+        assert_eq!(m.numerical_rank, 0.0);
+        assert_eq!(m.soft_rank, 0.0);
+        assert_eq!(m.mean_abs_cos, 1.0);
+        assert!(m.orthogonality_gap.is_finite());
+    }
+}

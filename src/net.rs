@@ -1,0 +1,344 @@
+//! The random network: input batch, fresh weights per layer, normalisation, activation and
+//! residual branch, advanced one layer at a time (SCIENCE.md §1).
+//!
+//! A layer maps H ↦ F(Norm(M·H + b·1ᵀ)) with M = W or I + γW, as in the paper's simulations
+//! (activation after normalisation). The bias b is drawn only by the `torch` init.
+//!
+//! **Scale.** A vanilla net's norm grows or shrinks geometrically, so the state is stored as
+//! H = e^{ln_scale}·Ĥ with Ĥ rescaled to unit root-mean-square entry after every layer. Every
+//! operation is applied *exactly* in these coordinates: the bias enters as b·e^{−ln_scale},
+//! normalisations are scale-free, ReLU and linear are homogeneous and tanh is evaluated as
+//! tanh(s·x)/s. So no rank measure is changed by the bookkeeping, and nothing overflows even
+//! at depth 50,000; log₁₀‖H‖_F is reported from ln_scale.
+
+use crate::params::{Activation, Init, Input, Norm, Params};
+use nalgebra::DMatrix;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use std::fmt;
+
+/// Why a network cannot be advanced further.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NetError {
+    /// Every entry became exactly zero (all ReLU units off, say): rank measures are undefined.
+    Dead { layer: u32 },
+    /// A non-finite value appeared: a bug guard, reported instead of propagated.
+    NonFinite { layer: u32 },
+}
+
+impl fmt::Display for NetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NetError::Dead { layer } => write!(
+                f,
+                "the representation became exactly zero at layer {layer} (every unit inactive), \
+                 so rank measures are undefined from there on; try another seed, a wider net \
+                 or BatchNorm"
+            ),
+            NetError::NonFinite { layer } => write!(
+                f,
+                "a non-finite value appeared at layer {layer}; the run was stopped there"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for NetError {}
+
+/// Standard normal samples by the Box–Muller transform, both outputs used.
+struct Gaussian {
+    spare: Option<f64>,
+}
+
+impl Gaussian {
+    fn new() -> Self {
+        Gaussian { spare: None }
+    }
+
+    fn sample(&mut self, rng: &mut StdRng) -> f64 {
+        if let Some(z) = self.spare.take() {
+            return z;
+        }
+        // u1 ∈ (0, 1] keeps ln finite.
+        let u1 = 1.0 - rng.random::<f64>();
+        let u2 = rng.random::<f64>();
+        let r = (-2.0 * u1.ln()).sqrt();
+        let (s, c) = (std::f64::consts::TAU * u2).sin_cos();
+        self.spare = Some(r * s);
+        r * c
+    }
+}
+
+/// The state of one run: the current batch Ĥ (d×N), its log-scale, and the RNG.
+pub struct Network {
+    act: Activation,
+    norm: Norm,
+    init: Init,
+    gamma: Option<f64>,
+    width: usize,
+    /// Ĥ with unit root-mean-square entry; true H = e^{ln_scale}·Ĥ.
+    h: DMatrix<f64>,
+    ln_scale: f64,
+    layer: u32,
+    rng: StdRng,
+    gauss: Gaussian,
+}
+
+impl Network {
+    /// Draws the input batch H₀ for `seed` and prepares to draw weights from the same stream.
+    pub fn new(p: &Params, seed: u64) -> Network {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut gauss = Gaussian::new();
+        let h = draw_input(p.input, p.width, p.batch, &mut rng, &mut gauss);
+        let mut net = Network {
+            act: p.act,
+            norm: p.norm,
+            init: p.init,
+            gamma: p.gamma,
+            width: p.width,
+            h,
+            ln_scale: 0.0,
+            layer: 0,
+            rng,
+            gauss,
+        };
+        // The input is finite and non-zero by construction.
+        let _ = net.rescale();
+        net
+    }
+
+    /// The current representation up to its scale (unit root-mean-square entry).
+    pub fn h(&self) -> &DMatrix<f64> {
+        &self.h
+    }
+
+    /// Layers advanced so far (0 = the input).
+    pub fn layer(&self) -> u32 {
+        self.layer
+    }
+
+    /// log₁₀ of the true Frobenius norm ‖H_ℓ‖_F.
+    pub fn log10_norm(&self) -> f64 {
+        (self.ln_scale + self.h.norm().ln()) / std::f64::consts::LN_10
+    }
+
+    /// Advances one layer: H ← F(Norm(M·H + b·1ᵀ)), then rescales.
+    pub fn step(&mut self) -> Result<(), NetError> {
+        let d = self.width;
+        let w = draw_weights(
+            self.init,
+            self.act.gain(),
+            d,
+            &mut self.rng,
+            &mut self.gauss,
+        );
+        let mut z = match self.gamma {
+            None => &w * &self.h,
+            Some(g) => &self.h + (&w * &self.h) * g,
+        };
+        if self.init == Init::Torch {
+            let bound = 1.0 / (d as f64).sqrt();
+            // The bias in Ĥ's coordinates: b / s. Bounded: with a bias the scale cannot vanish.
+            let inv_scale = (-self.ln_scale).exp();
+            for i in 0..d {
+                let b = (2.0 * self.rng.random::<f64>() - 1.0) * bound * inv_scale;
+                z.row_mut(i).add_scalar_mut(b);
+            }
+        }
+        self.layer += 1;
+        if normalise(self.norm, &mut z) {
+            // Normalised output has a fixed scale of its own.
+            self.ln_scale = 0.0;
+        }
+        activate(self.act, self.ln_scale, &mut z);
+        self.h = z;
+        self.rescale()
+    }
+
+    /// Rescales Ĥ to unit root-mean-square entry, moving the factor into ln_scale.
+    fn rescale(&mut self) -> Result<(), NetError> {
+        let fro = self.h.norm();
+        if !fro.is_finite() {
+            return Err(NetError::NonFinite { layer: self.layer });
+        }
+        if fro == 0.0 {
+            return Err(NetError::Dead { layer: self.layer });
+        }
+        let rms = fro / ((self.h.nrows() * self.h.ncols()) as f64).sqrt();
+        self.h /= rms;
+        self.ln_scale += rms.ln();
+        Ok(())
+    }
+}
+
+/// H₀ (d×N) for the chosen input kind.
+fn draw_input(
+    kind: Input,
+    d: usize,
+    n: usize,
+    rng: &mut StdRng,
+    gauss: &mut Gaussian,
+) -> DMatrix<f64> {
+    match kind {
+        Input::Gaussian => DMatrix::from_fn(d, n, |_, _| gauss.sample(rng)),
+        Input::Correlated => {
+            let common: Vec<f64> = (0..d).map(|_| gauss.sample(rng)).collect();
+            DMatrix::from_fn(d, n, |i, _| common[i] + 0.1 * gauss.sample(rng))
+        }
+        Input::Rank1 => DMatrix::from_fn(d, n, |_, _| 1.0 + 1e-5 * gauss.sample(rng)),
+    }
+}
+
+/// W (d×d) with variance gain/d per entry (torch: 1/(3d), its own convention).
+fn draw_weights(
+    init: Init,
+    gain: f64,
+    d: usize,
+    rng: &mut StdRng,
+    gauss: &mut Gaussian,
+) -> DMatrix<f64> {
+    let df = d as f64;
+    match init {
+        Init::Gaussian => {
+            let sd = (gain / df).sqrt();
+            DMatrix::from_fn(d, d, |_, _| sd * gauss.sample(rng))
+        }
+        Init::Uniform => uniform_matrix(d, (3.0 * gain / df).sqrt(), rng),
+        Init::Torch => uniform_matrix(d, 1.0 / df.sqrt(), rng),
+        Init::Orthogonal => {
+            // Haar: QR of a Gaussian matrix with R's diagonal signs moved into Q.
+            let g = DMatrix::from_fn(d, d, |_, _| gauss.sample(rng));
+            let qr = g.qr();
+            let r = qr.r();
+            let mut q = qr.q();
+            for j in 0..d {
+                if r[(j, j)] < 0.0 {
+                    q.column_mut(j).neg_mut();
+                }
+            }
+            q * gain.sqrt()
+        }
+    }
+}
+
+fn uniform_matrix(d: usize, bound: f64, rng: &mut StdRng) -> DMatrix<f64> {
+    DMatrix::from_fn(d, d, |_, _| (2.0 * rng.random::<f64>() - 1.0) * bound)
+}
+
+/// Applies the normalisation in place; returns false for `none` (scale unchanged).
+/// A row (bn, bn0) or column (ln) with zero spread is set to zero instead of divided by 0.
+pub fn normalise(norm: Norm, z: &mut DMatrix<f64>) -> bool {
+    match norm {
+        Norm::None => return false,
+        Norm::Bn => {
+            let mut row = vec![0.0; z.ncols()];
+            for i in 0..z.nrows() {
+                row.iter_mut()
+                    .zip(z.row(i).iter())
+                    .for_each(|(r, v)| *r = *v);
+                centre_and_scale(&mut row);
+                z.row_mut(i).iter_mut().zip(&row).for_each(|(v, r)| *v = *r);
+            }
+        }
+        Norm::Bn0 => {
+            // diag(ZZᵀ)^{-1/2} Z: rows to unit norm, times √N so entries are O(1).
+            let sqrt_n = (z.ncols() as f64).sqrt();
+            for mut row in z.row_iter_mut() {
+                let norm = row.norm();
+                if norm > 0.0 {
+                    row *= sqrt_n / norm;
+                }
+            }
+        }
+        Norm::Ln => {
+            let d = z.nrows();
+            // Column-major storage: each sample is a contiguous chunk.
+            z.as_mut_slice().chunks_mut(d).for_each(centre_and_scale);
+        }
+    }
+    true
+}
+
+/// Subtracts the mean and divides by the (1/n) standard deviation; zero spread gives zeros.
+fn centre_and_scale(values: &mut [f64]) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    values.iter_mut().for_each(|v| *v -= mean);
+    let sd = (values.iter().map(|v| v * v).sum::<f64>() / n).sqrt();
+    let inv = if sd > 0.0 { 1.0 / sd } else { 0.0 };
+    values.iter_mut().for_each(|v| *v *= inv);
+}
+
+/// Applies F elementwise to Ĥ = H / s, exactly: linear and ReLU commute with s > 0, and tanh is
+/// evaluated as tanh(s·x)/s (which is x itself to machine precision when |s·x| < 1e-8).
+pub fn activate(act: Activation, ln_scale: f64, z: &mut DMatrix<f64>) {
+    match act {
+        Activation::Linear => {}
+        Activation::Relu => z.apply(|x| *x = x.max(0.0)),
+        Activation::Tanh => {
+            let s = ln_scale.exp();
+            z.apply(|x| {
+                let t = s * *x;
+                if t.abs() >= 1e-8 {
+                    *x = t.tanh() / s;
+                }
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bn_rows_have_zero_mean_unit_variance() {
+        let mut z = DMatrix::from_fn(4, 6, |i, j| (i * 7 + j * j) as f64 + 0.5);
+        normalise(Norm::Bn, &mut z);
+        for row in z.row_iter() {
+            let mean = row.mean();
+            let var = row.iter().map(|v| v * v).sum::<f64>() / 6.0;
+            assert!(mean.abs() < 1e-12 && (var - 1.0).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn constant_row_becomes_zero_not_nan() {
+        let mut z = DMatrix::from_element(3, 5, 2.0);
+        normalise(Norm::Bn, &mut z);
+        assert!(z.iter().all(|v| *v == 0.0));
+    }
+
+    #[test]
+    fn orthogonal_weights_are_orthogonal() {
+        let mut rng = StdRng::seed_from_u64(3);
+        let mut g = Gaussian::new();
+        let q = draw_weights(Init::Orthogonal, 1.0, 16, &mut rng, &mut g);
+        let err = (q.transpose() * &q - DMatrix::identity(16, 16)).norm();
+        assert!(err < 1e-12, "QᵀQ − I = {err}");
+    }
+
+    #[test]
+    fn weight_variance_matches_gain_over_width() {
+        let mut rng = StdRng::seed_from_u64(5);
+        let mut g = Gaussian::new();
+        for init in [Init::Gaussian, Init::Uniform] {
+            let w = draw_weights(init, 2.0, 256, &mut rng, &mut g);
+            let var = w.iter().map(|v| v * v).sum::<f64>() / (256.0 * 256.0);
+            assert!((var * 256.0 / 2.0 - 1.0).abs() < 0.02, "{init:?}: {var}");
+        }
+        let w = draw_weights(Init::Torch, 2.0, 256, &mut rng, &mut g);
+        let var = w.iter().map(|v| v * v).sum::<f64>() / (256.0 * 256.0);
+        assert!((var * 3.0 * 256.0 - 1.0).abs() < 0.02, "torch: {var}");
+    }
+
+    #[test]
+    fn tanh_in_scaled_coordinates_is_exact() {
+        // True H = e^{ln s} Ĥ; applying tanh to the true values then dividing by s must agree.
+        let ln_s: f64 = 0.7;
+        let mut z = DMatrix::from_fn(3, 3, |i, j| i as f64 - j as f64 * 0.3);
+        let expected = z.map(|x| (ln_s.exp() * x).tanh() / ln_s.exp());
+        activate(Activation::Tanh, ln_s, &mut z);
+        assert!((z - expected).norm() < 1e-15);
+    }
+}

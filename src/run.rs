@@ -1,0 +1,157 @@
+//! A resumable simulation: advance a few layers at a time and emit a [`Row`] of measures at
+//! every evaluated layer, so the browser can compute in slices of milliseconds and the CLI
+//! can stream. Every layer is advanced; metrics are evaluated at the layers
+//! [`Params::is_eval_layer`] selects (layer 0 is the input itself).
+
+use crate::metrics::{self, Metrics};
+use crate::net::{NetError, Network};
+use crate::params::{Metric, Params};
+use crate::spectrum;
+use serde::Serialize;
+
+/// The measures of one evaluated layer of one run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Row {
+    pub seed: u64,
+    pub layer: u32,
+    /// `None` when the SVD failed at this layer (a flagged point; see `flag`).
+    pub metrics: Option<Metrics>,
+    /// log₁₀‖H_ℓ‖_F of the true, unrescaled representation.
+    pub log10_norm: f64,
+    /// Singular values of H_ℓ/‖H_ℓ‖_F (so Σσᵢ² = 1), largest first; empty when the SVD failed.
+    pub singular_values: Vec<f64>,
+    /// Why this point has no metrics, if it has none.
+    pub flag: Option<String>,
+}
+
+impl Row {
+    /// The value of one metric, `None` for a flagged point.
+    pub fn value(&self, metric: Metric) -> Option<f64> {
+        if metric == Metric::Log10Norm {
+            return Some(self.log10_norm);
+        }
+        let m = self.metrics.as_ref()?;
+        Some(match metric {
+            Metric::NumericalRank => m.numerical_rank,
+            Metric::SoftRank => m.soft_rank,
+            Metric::ParticipationRatio => m.participation_ratio,
+            Metric::StableRank => m.stable_rank,
+            Metric::EffectiveRank => m.effective_rank,
+            Metric::OrthogonalityGap => m.orthogonality_gap,
+            Metric::MeanAbsCos => m.mean_abs_cos,
+            Metric::Log10Norm => self.log10_norm,
+        })
+    }
+}
+
+/// One run (one seed) of the network described by a [`Params`].
+pub struct Simulation {
+    params: Params,
+    seed: u64,
+    net: Network,
+    input_emitted: bool,
+    error: Option<NetError>,
+}
+
+impl Simulation {
+    /// Draws the input for `seed`; no layer is advanced yet.
+    pub fn new(params: &Params, seed: u64) -> Simulation {
+        Simulation {
+            params: params.clone(),
+            seed,
+            net: Network::new(params, seed),
+            input_emitted: false,
+            error: None,
+        }
+    }
+
+    /// Layers advanced so far.
+    pub fn layer(&self) -> u32 {
+        self.net.layer()
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// True when the last layer is done or the run stopped on an error.
+    pub fn is_done(&self) -> bool {
+        self.error.is_some() || (self.input_emitted && self.net.layer() >= self.params.depth)
+    }
+
+    /// Why the run stopped early, if it did.
+    pub fn error(&self) -> Option<&NetError> {
+        self.error.as_ref()
+    }
+
+    /// Advances up to `max_layers` layers and returns the rows of the evaluated ones (the first
+    /// call also returns layer 0). After an error the rows before it are still returned and
+    /// [`Simulation::error`] tells why the run stopped.
+    pub fn advance(&mut self, max_layers: u32) -> Vec<Row> {
+        let mut rows = Vec::new();
+        if !self.input_emitted {
+            self.input_emitted = true;
+            rows.push(self.evaluate());
+        }
+        for _ in 0..max_layers {
+            if self.is_done() {
+                break;
+            }
+            if let Err(e) = self.net.step() {
+                self.error = Some(e);
+                break;
+            }
+            if self.params.is_eval_layer(self.net.layer()) {
+                rows.push(self.evaluate());
+            }
+        }
+        rows
+    }
+
+    /// Measures the current layer.
+    fn evaluate(&self) -> Row {
+        let h = self.net.h();
+        let (metrics, singular_values, flag) = match spectrum::singular_values(h) {
+            Ok(sv) => {
+                let m = metrics::compute(h, &sv, self.params.tau);
+                let fro = h.norm();
+                let rel = sv.iter().map(|s| s / fro).collect();
+                (Some(m), rel, None)
+            }
+            Err(e) => (None, Vec::new(), Some(e.to_string())),
+        };
+        Row {
+            seed: self.seed,
+            layer: self.net.layer(),
+            metrics,
+            log10_norm: self.net.log10_norm(),
+            singular_values,
+            flag,
+        }
+    }
+}
+
+/// The outcome of running every seed to the end: all rows (seed by seed, layer by layer) and
+/// the errors of runs that stopped early.
+pub struct RunOutput {
+    pub rows: Vec<Row>,
+    pub errors: Vec<(u64, NetError)>,
+}
+
+/// Runs every seed of `params` to completion (CLI and tests; the browser uses [`Simulation`]).
+pub fn run_all(params: &Params) -> RunOutput {
+    let mut out = RunOutput {
+        rows: Vec::new(),
+        errors: Vec::new(),
+    };
+    for seed in params.run_seeds() {
+        let mut sim = Simulation::new(params, seed);
+        while !sim.is_done() {
+            out.rows.extend(sim.advance(params.depth));
+        }
+        if let Some(e) = sim.error() {
+            out.errors.push((seed, e.clone()));
+        }
+    }
+    out
+}

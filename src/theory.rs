@@ -1,0 +1,119 @@
+//! What the theory predicts, for overlays next to the simulated curves (SCIENCE.md §3).
+//!
+//! * Vanilla linear nets with Gaussian N(0, g/d) weights: H_ℓ = W_ℓ⋯W₁X is a product of i.i.d.
+//!   random matrices whose singular values separate at the Lyapunov exponents
+//!   λ_k = ½[ln(2g/d) + ψ((d−k+1)/2)] (Newman 1986), so σ_k(ℓ)/σ₁(ℓ) ≈ σ_k(0)/σ₁(0)·e^{−ℓ(λ₁−λ_k)}.
+//!   Feeding that predicted spectrum to the same [`crate::metrics`] functions predicts every
+//!   rank measure's decay.
+//! * Vanilla linear nets with orthogonal weights preserve the spectrum exactly: no collapse.
+//! * BatchNorm nets: the depth-averaged rank is Ω((1−τ)²√d) (Theorem 2), so √d is drawn as the
+//!   reference level (capped at N, the batch's own ceiling).
+
+use crate::metrics;
+use crate::params::{Activation, Init, Metric, Norm, Params};
+
+/// Digamma ψ(x) for x > 0: recurrence up to x ≥ 10, then the asymptotic series (error < 1e-13).
+pub fn digamma(mut x: f64) -> f64 {
+    let mut shift = 0.0;
+    while x < 10.0 {
+        shift -= 1.0 / x;
+        x += 1.0;
+    }
+    let x2 = 1.0 / (x * x);
+    let series = x2
+        * (1.0 / 12.0 - x2 * (1.0 / 120.0 - x2 * (1.0 / 252.0 - x2 * (1.0 / 240.0 - x2 / 132.0))));
+    shift + x.ln() - 0.5 / x - series
+}
+
+/// The d Lyapunov exponents λ₁ ≥ … ≥ λ_d of a product of d×d matrices with i.i.d. N(0, gain/d)
+/// entries (natural log, per layer).
+pub fn lyapunov_exponents(d: usize, gain: f64) -> Vec<f64> {
+    let df = d as f64;
+    (1..=d)
+        .map(|k| 0.5 * ((2.0 * gain / df).ln() + digamma((df - k as f64 + 1.0) / 2.0)))
+        .collect()
+}
+
+/// Whether a closed-form prediction exists for these parameters: a vanilla linear chain with
+/// plain Gaussian or orthogonal weights.
+pub fn has_prediction(p: &Params) -> bool {
+    p.act == Activation::Linear
+        && p.norm == Norm::None
+        && p.gamma.is_none()
+        && matches!(p.init, Init::Gaussian | Init::Orthogonal)
+}
+
+/// The predicted singular values at `layer`, relative to σ₁, from the input's spectrum `sv0`.
+/// `None` when [`has_prediction`] is false.
+pub fn predicted_spectrum(p: &Params, sv0: &[f64], layer: u32) -> Option<Vec<f64>> {
+    if !has_prediction(p) || sv0.is_empty() || sv0[0] <= 0.0 {
+        return None;
+    }
+    let s1 = sv0[0];
+    if p.init == Init::Orthogonal {
+        return Some(sv0.iter().map(|s| s / s1).collect());
+    }
+    let lyap = lyapunov_exponents(p.width, p.act.gain());
+    let l = layer as f64;
+    Some(
+        sv0.iter()
+            .zip(&lyap)
+            .map(|(s, lk)| s / s1 * (l * (lk - lyap[0])).exp())
+            .collect(),
+    )
+}
+
+/// The predicted value of `metric` at `layer`; `None` where theory makes no closed-form claim
+/// (mean |cos| needs the samples themselves).
+pub fn predicted_metric(
+    p: &Params,
+    sv0: &[f64],
+    log10_norm0: f64,
+    layer: u32,
+    metric: Metric,
+) -> Option<f64> {
+    let sv = predicted_spectrum(p, sv0, layer)?;
+    let (d, n) = (p.width, p.batch);
+    Some(match metric {
+        Metric::NumericalRank => metrics::numerical_rank(&sv, d, n) as f64,
+        Metric::SoftRank => metrics::soft_rank(&sv, p.tau) as f64,
+        Metric::ParticipationRatio => metrics::participation_ratio(&sv),
+        Metric::StableRank => metrics::stable_rank(&sv),
+        Metric::EffectiveRank => metrics::effective_rank(&sv),
+        Metric::OrthogonalityGap => metrics::orthogonality_gap(&sv, n),
+        Metric::MeanAbsCos => return None,
+        Metric::Log10Norm => {
+            let growth = match p.init {
+                Init::Orthogonal => 0.0,
+                _ => lyapunov_exponents(d, p.act.gain())[0],
+            };
+            log10_norm0 + layer as f64 * growth / std::f64::consts::LN_10
+        }
+    })
+}
+
+/// The level BatchNorm keeps the rank at, up to a constant: √d, capped by the batch size N.
+pub fn bn_reference(p: &Params) -> f64 {
+    (p.width as f64).sqrt().min(p.batch as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digamma_known_values() {
+        let euler = 0.577_215_664_901_532_9;
+        assert!((digamma(1.0) + euler).abs() < 1e-13);
+        assert!((digamma(0.5) + euler + 2.0 * 2f64.ln()).abs() < 1e-13);
+        assert!((digamma(10.0) - 2.251_752_589_066_721).abs() < 1e-13);
+    }
+
+    #[test]
+    fn lyapunov_spectrum_is_decreasing_and_top_is_near_zero_for_large_d() {
+        let l = lyapunov_exponents(64, 1.0);
+        assert!(l.windows(2).all(|w| w[0] > w[1]));
+        // λ₁ = ½[ln(2/d) + ψ(d/2)] ≈ −1/(2d) for large d: the norm is nearly preserved.
+        assert!(l[0] < 0.0 && l[0] > -0.02);
+    }
+}
