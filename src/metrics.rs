@@ -113,7 +113,13 @@ pub fn mean_abs_cos(h: &DMatrix<f64>) -> f64 {
     if n < 2 {
         return 1.0;
     }
-    let gram = h.transpose() * h;
+    // Scaled to unit max entry first, so the Gram matrix neither underflows nor overflows.
+    let max = h.amax();
+    if max == 0.0 {
+        return 1.0;
+    }
+    let hs = h / max;
+    let gram = hs.transpose() * &hs;
     let norms: Vec<f64> = (0..n).map(|i| gram[(i, i)].sqrt()).collect();
     let mut sum = 0.0;
     for j in 1..n {

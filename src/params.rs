@@ -561,7 +561,7 @@ impl Params {
 
     /// Whether metrics are evaluated at `layer`: layer 0, every `eval_every` layers, and the last.
     pub fn is_eval_layer(&self, layer: u32) -> bool {
-        layer == 0 || layer == self.depth || layer % self.eval_every() == 0
+        layer == 0 || layer == self.depth || layer.is_multiple_of(self.eval_every())
     }
 
     /// The seeds of the independent runs: `seed`, `seed + 1`, … (wrapping).

@@ -1,0 +1,181 @@
+//! The `rankscope` command: output formats, exit statuses and error messages.
+
+use rankscope::output::CSV_HEADER;
+use std::process::{Command, Output};
+
+fn rankscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rankscope"))
+        .args(args)
+        .output()
+        .expect("run rankscope")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("utf-8")
+}
+
+/// Column `name` of every CSV line.
+fn column(csv: &str, name: &str) -> Vec<f64> {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let i = header.iter().position(|h| *h == name).expect("column");
+    lines
+        .map(|l| l.split(',').nth(i).expect("cell").parse().expect("number"))
+        .collect()
+}
+
+#[test]
+fn run_prints_the_documented_header_and_one_row_per_evaluated_layer() {
+    let o = rankscope(&["run", "depth=20&width=8&batch=8"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.lines().next(), Some(CSV_HEADER));
+    assert_eq!(
+        CSV_HEADER,
+        "seed,layer,numerical_rank,soft_rank,participation_ratio,stable_rank,effective_rank,orthogonality_gap,mean_abs_cos,log10_norm"
+    );
+    assert_eq!(
+        column(&out, "layer"),
+        (0..=20).map(f64::from).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn the_done_when_commands_show_collapse_and_plateau() {
+    let q = "depth=5000&width=32&batch=32&act=linear&init=uniform";
+    let none = stdout(&rankscope(&["run", &format!("{q}&norm=none")]));
+    let bn = stdout(&rankscope(&["run", &format!("{q}&norm=bn")]));
+    let none_rank = column(&none, "numerical_rank");
+    let bn_rank = column(&bn, "numerical_rank");
+    assert_eq!(
+        none_rank.len(),
+        501,
+        "auto cadence: ~500 points plus the input"
+    );
+    assert!(*none_rank.last().expect("rows") <= 2.0);
+    assert!((3.0..=20.0).contains(bn_rank.last().expect("rows")));
+}
+
+#[test]
+fn seed_column_holds_each_runs_seed() {
+    let out = stdout(&rankscope(&[
+        "run",
+        "depth=3&width=4&batch=4&seed=41&seeds=3",
+    ]));
+    let seeds = column(&out, "seed");
+    assert_eq!(
+        seeds,
+        [41., 41., 41., 41., 42., 42., 42., 42., 43., 43., 43., 43.]
+    );
+}
+
+#[test]
+fn json_format_is_json_with_the_same_data() {
+    let q = "depth=10&width=6&batch=5&seeds=2";
+    let csv = stdout(&rankscope(&["run", q]));
+    let o = rankscope(&["run", q, "--format", "json"]);
+    assert!(o.status.success());
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
+    let rows = doc["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), csv.lines().count() - 1);
+    let pr = column(&csv, "participation_ratio");
+    for (row, want) in rows.iter().zip(pr) {
+        assert_eq!(row["participation_ratio"].as_f64(), Some(want));
+    }
+    assert!(doc["query"].as_str().expect("query").contains("depth=10"));
+}
+
+#[test]
+fn spectrum_prints_normalised_singular_values() {
+    let o = rankscope(&["spectrum", "depth=4&width=6&batch=9"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    let mut lines = out.lines();
+    assert_eq!(
+        lines.next(),
+        Some("seed,layer,sigma_1,sigma_2,sigma_3,sigma_4,sigma_5,sigma_6")
+    );
+    for line in lines {
+        let sv: Vec<f64> = line
+            .split(',')
+            .skip(2)
+            .map(|s| s.parse().expect("num"))
+            .collect();
+        let sum_sq: f64 = sv.iter().map(|s| s * s).sum();
+        assert!((sum_sq - 1.0).abs() < 1e-12, "Σσ² = 1 for H/‖H‖_F");
+        assert!(sv.windows(2).all(|w| w[0] >= w[1]), "sorted");
+    }
+    let j = rankscope(&["spectrum", "depth=2&width=3&batch=3", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&j)).expect("valid JSON");
+    assert_eq!(
+        doc["rows"][0]["singular_values"].as_array().map(Vec::len),
+        Some(3)
+    );
+}
+
+#[test]
+fn bad_query_exits_2_with_every_error_on_stderr() {
+    let o = rankscope(&["run", "depth=0&act=sigmoid"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).is_empty());
+    let err = stderr(&o);
+    assert!(
+        err.contains("depth: got `0`; allowed: an integer from 1 to 50000"),
+        "{err}"
+    );
+    assert!(
+        err.contains("act: got `sigmoid`; allowed: one of linear, relu, tanh"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    for args in [
+        &["frobnicate"][..],
+        &["run", "depth=3", "--format", "xml"],
+        &["run", "depth=3", "--colour"],
+        &["run", "depth=3", "extra"],
+        &[],
+    ] {
+        let o = rankscope(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn help_documents_commands_and_keys() {
+    let o = rankscope(&["--help"]);
+    assert!(o.status.success());
+    let help = stdout(&o);
+    for word in [
+        "run",
+        "spectrum",
+        "--format",
+        "depth=",
+        "gamma=",
+        "every=",
+        "EXIT STATUS",
+    ] {
+        assert!(help.contains(word), "help mentions {word}");
+    }
+}
+
+#[test]
+fn a_dead_network_prints_its_rows_and_exits_1() {
+    // d = N = 2 ReLU without BN: some seed kills every unit within a few layers.
+    let dead = (1..200).find_map(|seed| {
+        let o = rankscope(&[
+            "run",
+            &format!("depth=50&width=2&batch=2&act=relu&norm=none&seed={seed}"),
+        ]);
+        (o.status.code() == Some(1)).then_some(o)
+    });
+    let o = dead.expect("some seed of a 2-wide ReLU net dies");
+    assert!(stderr(&o).contains("became exactly zero"), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with(CSV_HEADER));
+}
