@@ -33,6 +33,8 @@ pub mod metrics;
 pub mod net;
 pub mod output;
 pub mod params;
+pub mod plot;
 pub mod run;
+pub mod scene;
 pub mod spectrum;
 pub mod theory;

@@ -3,7 +3,9 @@
 
 use rankscope::output;
 use rankscope::params::{Params, KEYS};
-use rankscope::run::Simulation;
+use rankscope::plot::{self, ChartKind, Style};
+use rankscope::run::{run_all, Simulation};
+use rankscope::scene::{RunKind, Scene};
 use std::io::{self, Write};
 use std::process::ExitCode;
 
@@ -13,6 +15,7 @@ rankscope — watch rank collapse in random deep networks, and BatchNorm prevent
 USAGE:
     rankscope run '<query>' [--format csv|json]
     rankscope spectrum '<query>' [--format csv|json]
+    rankscope plot '<query>' [--chart rank|spectrum|norm] [--size WxH] [-o FILE]
     rankscope --help
 
 COMMANDS:
@@ -22,6 +25,9 @@ COMMANDS:
                (seed is the actual seed of each run when seeds > 1).
     spectrum   Print the singular values of H/‖H‖_F at each evaluated layer
                (CSV columns: seed,layer,sigma_1,…,sigma_k with k = min(width, batch)).
+    plot       Draw one of the page's charts as SVG (to stdout, or to FILE with -o): the
+               chosen metric vs depth with the twin run (rank, the default), the
+               singular-value spectrum (spectrum), or log10 ‖H‖F (norm). Default 960x540.
 
 QUERY (the same keys as the page's links; every key optional):
     depth=1..50000            layers L                                  [50]
@@ -62,11 +68,72 @@ enum Format {
 enum Command {
     Run,
     Spectrum,
+    Plot,
+}
+
+/// Everything after the command word.
+struct Options {
+    query: Option<String>,
+    format: Format,
+    chart: ChartKind,
+    size: (u32, u32),
+    output: Option<String>,
 }
 
 fn usage_error(msg: &str) -> ExitCode {
     eprintln!("rankscope: {msg}\nTry `rankscope --help`.");
     ExitCode::from(2)
+}
+
+/// Parses `WxH` with both sides from 100 to 8000 pixels.
+fn parse_size(s: &str) -> Option<(u32, u32)> {
+    let (w, h) = s.split_once('x')?;
+    let (w, h) = (w.parse().ok()?, h.parse().ok()?);
+    let ok = |v: u32| (100..=8000).contains(&v);
+    (ok(w) && ok(h)).then_some((w, h))
+}
+
+fn parse_options(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        query: None,
+        format: Format::Csv,
+        chart: ChartKind::Rank,
+        size: (960, 540),
+        output: None,
+    };
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let mut value = |name: &str| {
+            rest.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match arg.as_str() {
+            "--format" => {
+                o.format = match value("--format")?.as_str() {
+                    "csv" => Format::Csv,
+                    "json" => Format::Json,
+                    other => return Err(format!("--format takes csv or json, got `{other}`")),
+                }
+            }
+            "--chart" => {
+                let v = value("--chart")?;
+                o.chart = ChartKind::from_name(&v)
+                    .ok_or(format!("--chart takes rank, spectrum or norm, got `{v}`"))?;
+            }
+            "--size" => {
+                let v = value("--size")?;
+                o.size = parse_size(&v).ok_or(format!(
+                    "--size takes WxH, 100 to 8000 pixels each, got `{v}`"
+                ))?;
+            }
+            "-o" | "--output" => o.output = Some(value("-o")?),
+            a if a.starts_with('-') && a.len() > 1 => return Err(format!("unknown option `{a}`")),
+            q if o.query.is_none() => o.query = Some(q.to_string()),
+            extra => return Err(format!("unexpected argument `{extra}`")),
+        }
+    }
+    Ok(o)
 }
 
 fn main() -> ExitCode {
@@ -86,29 +153,14 @@ fn main() -> ExitCode {
     let command = match args[0].as_str() {
         "run" => Command::Run,
         "spectrum" => Command::Spectrum,
+        "plot" => Command::Plot,
         other => return usage_error(&format!("unknown command `{other}`")),
     };
-    let mut query: Option<&str> = None;
-    let mut format = Format::Csv;
-    let mut rest = args[1..].iter();
-    while let Some(arg) = rest.next() {
-        match arg.as_str() {
-            "--format" => match rest.next().map(String::as_str) {
-                Some("csv") => format = Format::Csv,
-                Some("json") => format = Format::Json,
-                other => {
-                    return usage_error(&format!(
-                        "--format takes csv or json, got `{}`",
-                        other.unwrap_or("")
-                    ))
-                }
-            },
-            a if a.starts_with("--") => return usage_error(&format!("unknown option `{a}`")),
-            q if query.is_none() => query = Some(q),
-            extra => return usage_error(&format!("unexpected argument `{extra}`")),
-        }
-    }
-    let params = match Params::parse(query.unwrap_or("")) {
+    let options = match parse_options(&args[1..]) {
+        Ok(o) => o,
+        Err(msg) => return usage_error(&msg),
+    };
+    let params = match Params::parse(options.query.as_deref().unwrap_or("")) {
         Ok(p) => p,
         Err(errors) => {
             for e in &errors.0 {
@@ -118,7 +170,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match simulate(&params, command, format) {
+    let result = if command == Command::Plot {
+        plot(&params, &options)
+    } else {
+        simulate(&params, command == Command::Spectrum, options.format)
+    };
+    match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
@@ -129,15 +186,35 @@ fn main() -> ExitCode {
     }
 }
 
+/// Runs the view (main and twin, every seed) and writes one chart as SVG.
+fn plot(params: &Params, o: &Options) -> io::Result<bool> {
+    let mut scene = Scene::new(params);
+    for kind in [RunKind::Main, RunKind::Twin] {
+        let run = run_all(scene.params_of(kind));
+        scene.push(kind, run.rows).map_err(io::Error::other)?;
+        for (seed, e) in run.errors {
+            eprintln!("rankscope: run stopped early: seed {seed}: {e}");
+        }
+    }
+    let style = Style { scale: 1.0 };
+    let svg = plot::svg(&scene, o.chart, o.size.0, o.size.1, &style).map_err(io::Error::other)?;
+    match &o.output {
+        Some(path) => std::fs::write(path, svg)?,
+        None => io::stdout().write_all(svg.as_bytes())?,
+    }
+    Ok(true)
+}
+
 /// Runs every seed, streaming CSV rows as they are computed; returns false if a run stopped early.
-fn simulate(params: &Params, command: Command, format: Format) -> io::Result<bool> {
+fn simulate(params: &Params, spectrum: bool, format: Format) -> io::Result<bool> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let k = params.width.min(params.batch);
     if format == Format::Csv {
-        let header = match command {
-            Command::Run => output::csv(&[]),
-            Command::Spectrum => output::spectrum_csv(&[], k),
+        let header = if spectrum {
+            output::spectrum_csv(&[], k)
+        } else {
+            output::csv(&[])
         };
         out.write_all(header.as_bytes())?;
     }
@@ -149,12 +226,13 @@ fn simulate(params: &Params, command: Command, format: Format) -> io::Result<boo
             let rows = sim.advance(1000);
             if format == Format::Csv {
                 for row in &rows {
-                    let line = match command {
-                        Command::Run => output::csv_line(row) + "\n",
-                        Command::Spectrum => output::spectrum_csv(std::slice::from_ref(row), k)
+                    let line = if spectrum {
+                        output::spectrum_csv(std::slice::from_ref(row), k)
                             .split_once('\n')
                             .map(|(_, line)| line.to_string())
-                            .unwrap_or_default(),
+                            .unwrap_or_default()
+                    } else {
+                        output::csv_line(row) + "\n"
                     };
                     out.write_all(line.as_bytes())?;
                 }
@@ -169,9 +247,10 @@ fn simulate(params: &Params, command: Command, format: Format) -> io::Result<boo
     }
     if format == Format::Json {
         let query = params.to_query();
-        let doc = match command {
-            Command::Run => output::json(&query, &all_rows, &errors),
-            Command::Spectrum => output::spectrum_json(&query, &all_rows),
+        let doc = if spectrum {
+            output::spectrum_json(&query, &all_rows)
+        } else {
+            output::json(&query, &all_rows, &errors)
         };
         out.write_all(doc.as_bytes())?;
     }

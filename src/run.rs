@@ -7,10 +7,10 @@ use crate::metrics::{self, Metrics};
 use crate::net::{NetError, Network};
 use crate::params::{Metric, Params};
 use crate::spectrum;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The measures of one evaluated layer of one run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     pub seed: u64,
     pub layer: u32,

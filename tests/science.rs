@@ -14,10 +14,6 @@ fn rows(p: &Params) -> Vec<Row> {
     out.rows
 }
 
-fn metric(rows: &[Row], f: impl Fn(&Row) -> f64) -> Vec<(u32, f64)> {
-    rows.iter().map(|r| (r.layer, f(r))).collect()
-}
-
 fn numerical_rank(r: &Row) -> f64 {
     r.metrics.expect("metrics").numerical_rank
 }

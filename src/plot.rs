@@ -1,0 +1,733 @@
+//! Every chart of rankscope, generic over plotters' `DrawingBackend`: the page draws them on a
+//! canvas (plotters-canvas, main thread), the tests and the CLI on SVG.
+//!
+//! Each chart is built in two steps: a plain description (`LineChart`, `Heatmap`) read from a
+//! [`Scene`], then a `draw_*` function that renders it and returns the [`Frame`] of its plotting
+//! area, so the page can map a pointer position back to a layer for the hover read-out.
+//! Sizes are in device pixels; [`Style::scale`] (device pixel ratio × presentation font scale)
+//! multiplies every font and line, which keeps charts crisp on HiDPI screens and projectors.
+
+use crate::params::{Axis, Metric, Norm};
+use crate::scene::{norm_label, RunKind, Scene};
+use crate::theory;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use serde::Serialize;
+
+/// Colour-blind-safe colours (Okabe & Ito 2008).
+pub const BLUE: RGBColor = RGBColor(0, 114, 178);
+pub const VERMILLION: RGBColor = RGBColor(213, 94, 0);
+pub const GREEN: RGBColor = RGBColor(0, 158, 115);
+pub const INK: RGBColor = RGBColor(30, 30, 30);
+const GRID: RGBColor = RGBColor(225, 225, 225);
+
+/// Rendering scale: fonts and lines are multiplied by `scale`.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    pub scale: f64,
+}
+
+impl Style {
+    fn px(&self, base: f64) -> u32 {
+        (base * self.scale).round().max(1.0) as u32
+    }
+    fn font(&self, base: f64) -> (&'static str, u32) {
+        ("sans-serif", self.px(base))
+    }
+}
+
+/// One curve: a mean line and an optional min–max band (several seeds).
+#[derive(Clone, Debug)]
+pub struct Line {
+    pub label: String,
+    pub color: RGBColor,
+    /// 1 for the run the controls describe, lighter for its twin.
+    pub opacity: f64,
+    pub dashed: bool,
+    pub points: Vec<(f64, f64)>,
+    /// (x, min, max); empty when there is one seed.
+    pub band: Vec<(f64, f64, f64)>,
+}
+
+/// A labelled horizontal reference level (√d).
+#[derive(Clone, Debug)]
+pub struct Level {
+    pub y: f64,
+    pub label: String,
+}
+
+/// A line chart against depth.
+#[derive(Clone, Debug)]
+pub struct LineChart {
+    pub title: String,
+    pub y_label: String,
+    pub x_log: bool,
+    pub x_range: (f64, f64),
+    pub y_range: (f64, f64),
+    pub lines: Vec<Line>,
+    pub levels: Vec<Level>,
+}
+
+/// Where a chart's plotting area landed, in device pixels, and what its axes span.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Frame {
+    pub left: f64,
+    pub right: f64,
+    pub top: f64,
+    pub bottom: f64,
+    pub x_min: f64,
+    pub x_max: f64,
+    pub x_log: bool,
+}
+
+impl Frame {
+    /// The depth under pixel column `x`, if inside the plotting area.
+    pub fn layer_at(&self, x: f64) -> Option<f64> {
+        if x < self.left || x > self.right || self.right <= self.left {
+            return None;
+        }
+        let t = (x - self.left) / (self.right - self.left);
+        Some(if self.x_log {
+            (self.x_min.ln() + t * (self.x_max.ln() - self.x_min.ln())).exp()
+        } else {
+            self.x_min + t * (self.x_max - self.x_min)
+        })
+    }
+}
+
+fn run_color(norm: Norm) -> RGBColor {
+    if norm == Norm::None {
+        VERMILLION
+    } else {
+        BLUE
+    }
+}
+
+/// The x coordinate of a layer: layer 0 (the input) cannot sit on a log axis and is left out.
+fn x_of(layer: u32, log: bool) -> Option<f64> {
+    (!log || layer > 0).then_some(layer as f64)
+}
+
+fn x_range(scene: &Scene) -> (bool, (f64, f64)) {
+    let depth = scene.params.depth as f64;
+    match scene.params.xaxis {
+        Axis::Log => (true, (1.0, depth.max(2.0))),
+        Axis::Lin => (false, (0.0, depth.max(1.0))),
+    }
+}
+
+/// One run's curve of `metric`, main solid, twin lighter.
+fn run_line(scene: &Scene, kind: RunKind, metric: Metric, log: bool) -> Line {
+    let band = scene.band(kind, metric);
+    let params = scene.params_of(kind);
+    let several = params.seeds > 1;
+    Line {
+        label: norm_label(params.norm).to_string(),
+        color: run_color(params.norm),
+        opacity: if kind == RunKind::Main { 1.0 } else { 0.4 },
+        dashed: false,
+        points: band
+            .iter()
+            .filter_map(|b| x_of(b.layer, log).map(|x| (x, b.mean)))
+            .collect(),
+        band: if several {
+            band.iter()
+                .filter_map(|b| x_of(b.layer, log).map(|x| (x, b.min, b.max)))
+                .collect()
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+/// The Lyapunov prediction for whichever run is a vanilla linear Gaussian/orthogonal chain.
+fn theory_line(scene: &Scene, metric: Metric, log: bool) -> Option<Line> {
+    let kind = [RunKind::Main, RunKind::Twin]
+        .into_iter()
+        .find(|&k| theory::has_prediction(scene.params_of(k)))?;
+    let params = scene.params_of(kind);
+    let rows = scene.first_seed_rows(kind);
+    let input = rows.first().filter(|r| r.layer == 0)?;
+    let points: Vec<(f64, f64)> = scene
+        .band(kind, metric)
+        .iter()
+        .filter_map(|b| {
+            let y = theory::predicted_metric(
+                params,
+                &input.singular_values,
+                input.log10_norm,
+                b.layer,
+                metric,
+            )?;
+            x_of(b.layer, log).map(|x| (x, y))
+        })
+        .collect();
+    (!points.is_empty()).then(|| Line {
+        label: "Lyapunov prediction".into(),
+        color: INK,
+        opacity: 0.9,
+        dashed: true,
+        points,
+        band: Vec::new(),
+    })
+}
+
+/// y range for a metric: rank measures on [0, min(d, N)], unit measures on [0, 1], the log
+/// norm fitted to its data.
+fn y_range(scene: &Scene, metric: Metric, lines: &[Line]) -> (f64, f64) {
+    let p = &scene.params;
+    match metric {
+        m if m.is_rank() => (0.0, p.width.min(p.batch) as f64 * 1.05),
+        Metric::OrthogonalityGap | Metric::MeanAbsCos => (0.0, 1.05),
+        _ => {
+            let ys = lines.iter().flat_map(|l| {
+                l.points
+                    .iter()
+                    .map(|p| p.1)
+                    .chain(l.band.iter().flat_map(|b| [b.1, b.2]))
+            });
+            let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
+                (lo.min(y), hi.max(y))
+            });
+            if !lo.is_finite() {
+                return (-1.0, 1.0);
+            }
+            let pad = ((hi - lo) * 0.08).max(0.5);
+            (lo - pad, hi + pad)
+        }
+    }
+}
+
+/// Rank (or the chosen metric) against depth: main and twin runs, theory, √d.
+pub fn rank_chart(scene: &Scene) -> LineChart {
+    let metric = scene.params.metric;
+    let (log, range) = x_range(scene);
+    let mut lines = vec![
+        run_line(scene, RunKind::Twin, metric, log),
+        run_line(scene, RunKind::Main, metric, log),
+    ];
+    lines.extend(theory_line(scene, metric, log));
+    let mut levels = Vec::new();
+    if metric.is_rank() {
+        let p = &scene.params;
+        let reference = theory::bn_reference(p);
+        let label = if reference < (p.width as f64).sqrt() {
+            format!("N = {}", p.batch)
+        } else {
+            format!("√d = {reference:.1}")
+        };
+        levels.push(Level {
+            y: reference,
+            label,
+        });
+    }
+    let y = y_range(scene, metric, &lines);
+    LineChart {
+        title: format!("{} vs depth", metric.label()),
+        y_label: metric.label().to_string(),
+        x_log: log,
+        x_range: range,
+        y_range: y,
+        lines,
+        levels,
+    }
+}
+
+/// log₁₀‖H_ℓ‖_F against depth: explosion or vanishing without normalisation.
+pub fn norm_chart(scene: &Scene) -> LineChart {
+    let (log, range) = x_range(scene);
+    let lines = vec![
+        run_line(scene, RunKind::Twin, Metric::Log10Norm, log),
+        run_line(scene, RunKind::Main, Metric::Log10Norm, log),
+    ];
+    let y = y_range(scene, Metric::Log10Norm, &lines);
+    LineChart {
+        title: "scale of the representation".into(),
+        y_label: "log10 ‖H‖F".into(),
+        x_log: log,
+        x_range: range,
+        y_range: y,
+        lines,
+        levels: Vec::new(),
+    }
+}
+
+/// A tick label: integers without ".0", others with the digits they need.
+fn tick(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else if v.abs() >= 10.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}").trim_end_matches('0').to_string()
+    }
+}
+
+fn err<E: std::fmt::Debug>(e: E) -> String {
+    format!("drawing failed: {e:?}")
+}
+
+/// Draws a line chart filling `area`; returns its plotting frame.
+pub fn draw_line_chart<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &LineChart,
+    style: &Style,
+) -> Result<Frame, String> {
+    let (x0, x1) = chart.x_range;
+    let (y0, y1) = chart.y_range;
+    if chart.x_log {
+        draw_lines_on(area, chart, style, (x0..x1).log_scale(), y0..y1)
+    } else {
+        draw_lines_on(area, chart, style, x0..x1, y0..y1)
+    }
+}
+
+fn draw_lines_on<DB, XR>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &LineChart,
+    style: &Style,
+    x_spec: XR,
+    y_spec: std::ops::Range<f64>,
+) -> Result<Frame, String>
+where
+    DB: DrawingBackend,
+    XR: AsRangedCoord<Value = f64>,
+    XR::CoordDescType: ValueFormatter<f64>,
+{
+    area.fill(&WHITE).map_err(err)?;
+    let mut ctx = ChartBuilder::on(area)
+        .caption(&chart.title, style.font(17.0))
+        .margin(style.px(10.0))
+        .x_label_area_size(style.px(40.0))
+        .y_label_area_size(style.px(56.0))
+        .build_cartesian_2d(x_spec, y_spec)
+        .map_err(err)?;
+    ctx.configure_mesh()
+        .x_desc("layer")
+        .y_desc(&chart.y_label)
+        .label_style(style.font(12.0))
+        .axis_desc_style(style.font(13.0))
+        .light_line_style(GRID.mix(0.6))
+        .bold_line_style(GRID)
+        .x_labels(8)
+        .y_labels(8)
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| tick(*v))
+        .draw()
+        .map_err(err)?;
+
+    let width = style.px(2.5);
+    for line in &chart.lines {
+        if line.band.len() > 1 {
+            let mut poly: Vec<(f64, f64)> = line.band.iter().map(|b| (b.0, b.2)).collect();
+            poly.extend(line.band.iter().rev().map(|b| (b.0, b.1)));
+            ctx.draw_series(std::iter::once(Polygon::new(
+                poly,
+                line.color.mix(0.18 * line.opacity).filled(),
+            )))
+            .map_err(err)?;
+        }
+    }
+    for line in &chart.lines {
+        if line.points.is_empty() {
+            continue;
+        }
+        let shape = line.color.mix(line.opacity).stroke_width(width);
+        let series = if line.dashed {
+            ctx.draw_series(DashedLineSeries::new(
+                line.points.iter().copied(),
+                style.px(8.0),
+                style.px(5.0),
+                shape,
+            ))
+        } else {
+            ctx.draw_series(LineSeries::new(line.points.iter().copied(), shape))
+        };
+        let color = line.color.mix(line.opacity);
+        let legend_w = style.px(18.0) as i32;
+        let legend_width = width;
+        series
+            .map_err(err)?
+            .label(line.label.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(
+                    vec![(x, y), (x + legend_w, y)],
+                    color.stroke_width(legend_width),
+                )
+            });
+    }
+    for level in &chart.levels {
+        let shape = GREEN.stroke_width(style.px(2.0));
+        let (lx0, lx1) = chart.x_range;
+        ctx.draw_series(DashedLineSeries::new(
+            vec![(lx0, level.y), (lx1, level.y)],
+            style.px(4.0),
+            style.px(4.0),
+            shape,
+        ))
+        .map_err(err)?;
+        // The label sits just above the level, a little in from the left axis.
+        let (_, y_hi) = chart.y_range;
+        let lift = (y_hi - chart.y_range.0) * 0.015;
+        let label_x = if chart.x_log {
+            lx0 * (lx1 / lx0).powf(0.02)
+        } else {
+            lx0 + (lx1 - lx0) * 0.02
+        };
+        ctx.draw_series(std::iter::once(Text::new(
+            level.label.clone(),
+            (label_x, level.y + lift),
+            style.font(12.0).into_font().color(&GREEN),
+        )))
+        .map_err(err)?;
+    }
+    ctx.configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(GRID)
+        .label_font(style.font(12.0))
+        .margin(style.px(6.0))
+        .draw()
+        .map_err(err)?;
+    let (xs, ys) = ctx.plotting_area().get_pixel_range();
+    Ok(Frame {
+        left: xs.start as f64,
+        right: xs.end as f64,
+        top: ys.start as f64,
+        bottom: ys.end as f64,
+        x_min: chart.x_range.0,
+        x_max: chart.x_range.1,
+        x_log: chart.x_log,
+    })
+}
+
+/// One panel of the spectrum view: log₁₀ σᵢ/σ₁ over layer × index for one run (first seed).
+#[derive(Clone, Debug)]
+pub struct Heatmap {
+    pub title: String,
+    /// Column boundaries in layers (one more than columns).
+    pub x_edges: Vec<f64>,
+    /// Number of singular values k (rows of cells, index 1 at the top).
+    pub k: usize,
+    /// Which singular values are shown, 1-based, subsampled when k is large.
+    pub indices: Vec<usize>,
+    /// cells[column][row] = log₁₀ σ_index/σ₁, clipped to [FLOOR, 0].
+    pub cells: Vec<Vec<f64>>,
+    pub x_log: bool,
+}
+
+/// The bottom of the colour scale: f64 round-off (σᵢ/σ₁ below ~1e-16 is numerically zero).
+pub const FLOOR: f64 = -16.0;
+/// Most cells drawn per axis, so a 50,000-layer, 512-wide view stays a few thousand rectangles.
+const MAX_COLUMNS: usize = 160;
+const MAX_ROWS: usize = 96;
+
+/// The two spectrum panels, main run first.
+pub fn spectrum_heatmaps(scene: &Scene) -> Vec<Heatmap> {
+    [RunKind::Main, RunKind::Twin]
+        .into_iter()
+        .map(|kind| heatmap(scene, kind))
+        .collect()
+}
+
+fn heatmap(scene: &Scene, kind: RunKind) -> Heatmap {
+    let params = scene.params_of(kind);
+    let (log, _) = x_range(scene);
+    let rows: Vec<_> = scene
+        .first_seed_rows(kind)
+        .iter()
+        .filter(|r| !r.singular_values.is_empty() && x_of(r.layer, log).is_some())
+        .collect();
+    let k = params.width.min(params.batch);
+    let col_step = rows.len().div_ceil(MAX_COLUMNS).max(1);
+    let row_step = k.div_ceil(MAX_ROWS).max(1);
+    let indices: Vec<usize> = (1..=k).step_by(row_step).collect();
+    let picked: Vec<_> = rows.iter().step_by(col_step).collect();
+    let mut x_edges: Vec<f64> = picked.iter().map(|r| r.layer as f64).collect();
+    if let Some(&last) = x_edges.last() {
+        // The last column extends one cadence step (or to the next power of ten on a log axis).
+        let step = if x_edges.len() > 1 {
+            last - x_edges[x_edges.len() - 2]
+        } else {
+            1.0
+        };
+        x_edges.push(if log { last * 1.05 } else { last + step });
+    }
+    let cells = picked
+        .iter()
+        .map(|r| {
+            let s1 = r.singular_values[0];
+            indices
+                .iter()
+                .map(|&i| {
+                    let s = r.singular_values.get(i - 1).copied().unwrap_or(0.0);
+                    if s1 > 0.0 && s > 0.0 {
+                        (s / s1).log10().clamp(FLOOR, 0.0)
+                    } else {
+                        FLOOR
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let shown = if kind == RunKind::Main { "" } else { " (twin)" };
+    Heatmap {
+        title: format!("{}{shown}", norm_label(params.norm)),
+        x_edges,
+        k,
+        indices,
+        cells,
+        x_log: log,
+    }
+}
+
+/// Viridis (perceptually uniform, colour-blind safe) at t ∈ [0, 1], by linear interpolation.
+pub fn viridis(t: f64) -> RGBColor {
+    const STOPS: [(u8, u8, u8); 9] = [
+        (68, 1, 84),
+        (71, 44, 122),
+        (59, 81, 139),
+        (44, 113, 142),
+        (33, 144, 141),
+        (39, 173, 129),
+        (92, 200, 99),
+        (170, 220, 50),
+        (253, 231, 37),
+    ];
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let pos = t * (STOPS.len() - 1) as f64;
+    let i = (pos.floor() as usize).min(STOPS.len() - 2);
+    let f = pos - i as f64;
+    let lerp = |a: u8, b: u8| (a as f64 + f * (b as f64 - a as f64)).round() as u8;
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    RGBColor(lerp(a.0, b.0), lerp(a.1, b.1), lerp(a.2, b.2))
+}
+
+/// Draws the spectrum panels side by side with a shared colour bar; returns their frames.
+pub fn draw_heatmaps<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    panels: &[Heatmap],
+    style: &Style,
+) -> Result<Vec<Frame>, String> {
+    area.fill(&WHITE).map_err(err)?;
+    let (w, _) = area.dim_in_pixel();
+    let bar_w = style.px(96.0).min(w / 4);
+    let (plots, bar) = area.split_horizontally(w - bar_w);
+    let mut frames = Vec::new();
+    let count = panels.len().max(1);
+    let cell_w = (w - bar_w) / count as u32;
+    let mut rest = plots;
+    for (i, panel) in panels.iter().enumerate() {
+        if i + 1 < count {
+            let (this, next) = rest.split_horizontally(cell_w);
+            frames.push(draw_heatmap(&this, panel, style)?);
+            rest = next;
+        } else {
+            frames.push(draw_heatmap(&rest, panel, style)?);
+        }
+    }
+    draw_colour_bar(&bar, style)?;
+    Ok(frames)
+}
+
+fn draw_heatmap<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    panel: &Heatmap,
+    style: &Style,
+) -> Result<Frame, String> {
+    let x0 = panel.x_edges.first().copied().unwrap_or(0.0);
+    let x1 = panel.x_edges.last().copied().unwrap_or(1.0).max(x0 + 1.0);
+    let k = panel.k.max(1) as f64;
+    // Index 1 at the top: the y range runs from k + 0.5 down to 0.5.
+    let y_spec = (k + 0.5)..0.5;
+    if panel.x_log {
+        heatmap_on(area, panel, style, (x0.max(1.0)..x1).log_scale(), y_spec)
+    } else {
+        heatmap_on(area, panel, style, x0..x1, y_spec)
+    }
+}
+
+fn heatmap_on<DB, XR>(
+    area: &DrawingArea<DB, Shift>,
+    panel: &Heatmap,
+    style: &Style,
+    x_spec: XR,
+    y_spec: std::ops::Range<f64>,
+) -> Result<Frame, String>
+where
+    DB: DrawingBackend,
+    XR: AsRangedCoord<Value = f64>,
+    XR::CoordDescType: ValueFormatter<f64>,
+{
+    let mut ctx = ChartBuilder::on(area)
+        .caption(&panel.title, style.font(15.0))
+        .margin(style.px(8.0))
+        .x_label_area_size(style.px(36.0))
+        .y_label_area_size(style.px(48.0))
+        .build_cartesian_2d(x_spec, y_spec)
+        .map_err(err)?;
+    ctx.configure_mesh()
+        .disable_mesh()
+        .x_desc("layer")
+        .y_desc("index i of σᵢ")
+        .label_style(style.font(11.0))
+        .axis_desc_style(style.font(12.0))
+        .x_labels(5)
+        .y_labels(6)
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .draw()
+        .map_err(err)?;
+    let row_h = panel
+        .indices
+        .get(1)
+        .map(|b| (b - panel.indices[0]) as f64)
+        .unwrap_or(1.0);
+    let rects = panel.cells.iter().enumerate().flat_map(|(c, column)| {
+        let (xa, xb) = (panel.x_edges[c], panel.x_edges[c + 1]);
+        column.iter().zip(&panel.indices).map(move |(v, &i)| {
+            let color = viridis(1.0 - v / FLOOR);
+            Rectangle::new(
+                [(xa, i as f64 - 0.5), (xb, i as f64 - 0.5 + row_h)],
+                color.filled(),
+            )
+        })
+    });
+    ctx.draw_series(rects).map_err(err)?;
+    let (xs, ys) = ctx.plotting_area().get_pixel_range();
+    Ok(Frame {
+        left: xs.start as f64,
+        right: xs.end as f64,
+        top: ys.start as f64,
+        bottom: ys.end as f64,
+        x_min: panel
+            .x_edges
+            .first()
+            .copied()
+            .unwrap_or(0.0)
+            .max(if panel.x_log { 1.0 } else { 0.0 }),
+        x_max: panel.x_edges.last().copied().unwrap_or(1.0),
+        x_log: panel.x_log,
+    })
+}
+
+fn draw_colour_bar<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    style: &Style,
+) -> Result<(), String> {
+    let mut ctx = ChartBuilder::on(area)
+        .margin_top(style.px(40.0))
+        .margin_bottom(style.px(44.0))
+        .margin_right(style.px(30.0))
+        .y_label_area_size(style.px(56.0))
+        .build_cartesian_2d(0.0..1.0, FLOOR..0.0)
+        .map_err(err)?;
+    ctx.configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_desc("log10 σᵢ/σ₁")
+        .label_style(style.font(11.0))
+        .axis_desc_style(style.font(11.0))
+        .y_labels(5)
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .draw()
+        .map_err(err)?;
+    let steps = 64;
+    ctx.draw_series((0..steps).map(|s| {
+        let a = FLOOR * s as f64 / steps as f64;
+        let b = FLOOR * (s + 1) as f64 / steps as f64;
+        Rectangle::new([(0.0, a), (1.0, b)], viridis(1.0 - a / FLOOR).filled())
+    }))
+    .map_err(err)?;
+    Ok(())
+}
+
+/// The charts a view has, by the names the page and the CLI use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChartKind {
+    Rank,
+    Spectrum,
+    Norm,
+}
+
+impl ChartKind {
+    pub fn from_name(name: &str) -> Option<ChartKind> {
+        match name {
+            "rank" => Some(ChartKind::Rank),
+            "spectrum" => Some(ChartKind::Spectrum),
+            "norm" => Some(ChartKind::Norm),
+            _ => None,
+        }
+    }
+}
+
+/// Draws one chart of `scene` on any backend area; returns the frames of its plotting areas.
+pub fn draw_chart<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    scene: &Scene,
+    chart: ChartKind,
+    style: &Style,
+) -> Result<Vec<Frame>, String> {
+    match chart {
+        ChartKind::Rank => draw_line_chart(area, &rank_chart(scene), style).map(|f| vec![f]),
+        ChartKind::Norm => draw_line_chart(area, &norm_chart(scene), style).map(|f| vec![f]),
+        ChartKind::Spectrum => draw_heatmaps(area, &spectrum_heatmaps(scene), style),
+    }
+}
+
+/// One chart as an SVG document of `width`×`height` pixels.
+pub fn svg(
+    scene: &Scene,
+    chart: ChartKind,
+    width: u32,
+    height: u32,
+    style: &Style,
+) -> Result<String, String> {
+    let mut out = String::new();
+    {
+        let area = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
+        draw_chart(&area, scene, chart, style)?;
+        area.present().map_err(err)?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_maps_pixels_back_to_layers() {
+        let f = Frame {
+            left: 100.0,
+            right: 300.0,
+            top: 0.0,
+            bottom: 100.0,
+            x_min: 0.0,
+            x_max: 50.0,
+            x_log: false,
+        };
+        assert_eq!(f.layer_at(200.0), Some(25.0));
+        assert_eq!(f.layer_at(50.0), None);
+        let g = Frame {
+            x_min: 1.0,
+            x_max: 10_000.0,
+            x_log: true,
+            ..f
+        };
+        let mid = g.layer_at(200.0).expect("inside");
+        assert!((mid - 100.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn viridis_ends() {
+        assert_eq!(viridis(0.0), RGBColor(68, 1, 84));
+        assert_eq!(viridis(1.0), RGBColor(253, 231, 37));
+        assert_eq!(viridis(f64::NAN), RGBColor(68, 1, 84));
+    }
+}

@@ -1,0 +1,336 @@
+//! What one view shows: the rows of the main run and of its twin (the same network with
+//! normalisation switched the other way), for every seed, as they arrive; averaged into
+//! mean ± range bands and put into words.
+//!
+//! The browser's worker streams rows into a `Scene` on the main thread; the charts in
+//! [`crate::plot`] and the `#summary` sentence are read from it. Pure Rust, tested natively.
+
+use crate::params::{Metric, Norm, Params};
+use crate::run::Row;
+use serde::{Deserialize, Serialize};
+
+/// Which of the two overlaid runs a row belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunKind {
+    /// The run the controls describe (BatchNorm on or off as the toggle says).
+    Main,
+    /// The same network with normalisation the other way, drawn lighter for contrast.
+    Twin,
+}
+
+/// The statistics of one metric at one layer across seeds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BandPoint {
+    pub layer: u32,
+    pub mean: f64,
+    pub min: f64,
+    pub max: f64,
+    /// Seeds that contributed (flagged points are left out).
+    pub count: usize,
+}
+
+/// Rows of one run kind, one vector per seed, each sorted by layer as it arrives.
+#[derive(Clone, Debug, Default)]
+struct Runs {
+    per_seed: Vec<Vec<Row>>,
+}
+
+impl Runs {
+    fn new(seeds: usize) -> Runs {
+        Runs {
+            per_seed: vec![Vec::new(); seeds],
+        }
+    }
+}
+
+/// The data behind one view.
+#[derive(Clone, Debug)]
+pub struct Scene {
+    pub params: Params,
+    pub twin: Params,
+    main: Runs,
+    twin_runs: Runs,
+    /// Messages of runs that stopped early.
+    pub errors: Vec<String>,
+}
+
+impl Scene {
+    pub fn new(params: &Params) -> Scene {
+        let seeds = params.seeds as usize;
+        Scene {
+            params: params.clone(),
+            twin: params.twin(),
+            main: Runs::new(seeds),
+            twin_runs: Runs::new(seeds),
+            errors: Vec::new(),
+        }
+    }
+
+    /// The parameters of a run kind.
+    pub fn params_of(&self, kind: RunKind) -> &Params {
+        match kind {
+            RunKind::Main => &self.params,
+            RunKind::Twin => &self.twin,
+        }
+    }
+
+    fn runs(&self, kind: RunKind) -> &Runs {
+        match kind {
+            RunKind::Main => &self.main,
+            RunKind::Twin => &self.twin_runs,
+        }
+    }
+
+    /// Adds rows of one kind; a row whose seed is not one of this view's is an error.
+    pub fn push(&mut self, kind: RunKind, rows: Vec<Row>) -> Result<(), String> {
+        let base = self.params.seed;
+        let seeds = self.params.seeds as u64;
+        let runs = match kind {
+            RunKind::Main => &mut self.main,
+            RunKind::Twin => &mut self.twin_runs,
+        };
+        for row in rows {
+            let index = row.seed.wrapping_sub(base);
+            if index >= seeds {
+                return Err(format!(
+                    "row of seed {} does not belong to this view",
+                    row.seed
+                ));
+            }
+            runs.per_seed[index as usize].push(row);
+        }
+        Ok(())
+    }
+
+    /// Rows of the first seed of a kind (the spectrum view shows one network, not an average).
+    pub fn first_seed_rows(&self, kind: RunKind) -> &[Row] {
+        self.runs(kind)
+            .per_seed
+            .first()
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Mean, min and max of `metric` across seeds at every layer any seed has reached, in layer
+    /// order. Flagged points are skipped.
+    pub fn band(&self, kind: RunKind, metric: Metric) -> Vec<BandPoint> {
+        let runs = &self.runs(kind).per_seed;
+        let longest = runs.iter().map(Vec::len).max().unwrap_or(0);
+        let mut out = Vec::with_capacity(longest);
+        // Every seed evaluates the same layers, so the i-th row of each seed is the same layer.
+        for i in 0..longest {
+            let mut values = runs
+                .iter()
+                .filter_map(|r| r.get(i))
+                .filter_map(|row| row.value(metric).map(|v| (row.layer, v)));
+            let Some((layer, first)) = values.next() else {
+                continue;
+            };
+            let (mut sum, mut min, mut max, mut count) = (first, first, first, 1usize);
+            for (_, v) in values {
+                sum += v;
+                min = min.min(v);
+                max = max.max(v);
+                count += 1;
+            }
+            out.push(BandPoint {
+                layer,
+                mean: sum / count as f64,
+                min,
+                max,
+                count,
+            });
+        }
+        out
+    }
+
+    /// Layers completed by the slowest seed of a kind (what is fully known so far).
+    pub fn layer_reached(&self, kind: RunKind) -> u32 {
+        self.runs(kind)
+            .per_seed
+            .iter()
+            .map(|r| r.last().map(|row| row.layer).unwrap_or(0))
+            .min()
+            .unwrap_or(0)
+    }
+
+    /// The value of the view's metric at the last layer reached by a kind (mean over seeds).
+    pub fn last_value(&self, kind: RunKind) -> Option<BandPoint> {
+        self.band(kind, self.params.metric).last().copied()
+    }
+
+    /// Whether both runs have reached the full depth.
+    pub fn is_complete(&self) -> bool {
+        let depth = self.params.depth;
+        [RunKind::Main, RunKind::Twin].iter().all(|&k| {
+            self.runs(k)
+                .per_seed
+                .iter()
+                .all(|r| r.last().is_some_and(|row| row.layer == depth))
+        })
+    }
+
+    /// The view in one sentence, for `#summary` and screen readers, e.g.
+    /// "Depth 50, width 64, batch 64: soft rank 14.2 with BatchNorm, 3.1 without."
+    pub fn summary(&self) -> String {
+        let p = &self.params;
+        let metric = p.metric;
+        let (with_kind, without_kind) = if p.norm == Norm::None {
+            (RunKind::Twin, RunKind::Main)
+        } else {
+            (RunKind::Main, RunKind::Twin)
+        };
+        let with_norm = self.params_of(with_kind).norm;
+        let layer = self
+            .layer_reached(RunKind::Main)
+            .min(self.layer_reached(RunKind::Twin));
+        let at = |kind| {
+            self.band(kind, metric)
+                .iter()
+                .rfind(|b| b.layer <= layer)
+                .map(|b| format_value(metric, b.mean))
+                .unwrap_or_else(|| "not yet computed".into())
+        };
+        let seeds = if p.seeds > 1 {
+            format!(" (mean of {} seeds)", p.seeds)
+        } else {
+            String::new()
+        };
+        let place = if layer < p.depth {
+            format!("Layer {layer} of {}", p.depth)
+        } else {
+            format!("Depth {}", p.depth)
+        };
+        format!(
+            "{place}, width {}, batch {}: {} {} {}, {} without{seeds}.",
+            p.width,
+            p.batch,
+            metric.label(),
+            at(with_kind),
+            norm_phrase(with_norm),
+            at(without_kind),
+        )
+    }
+
+    /// What the hover tooltip says about one layer: both runs' values of the view's metric.
+    pub fn describe_layer(&self, layer: u32) -> Option<String> {
+        let metric = self.params.metric;
+        let nearest = |kind| {
+            self.band(kind, metric)
+                .into_iter()
+                .min_by_key(|b| b.layer.abs_diff(layer))
+        };
+        let main = nearest(RunKind::Main)?;
+        let mut text = format!(
+            "layer {}: {} {} ({})",
+            main.layer,
+            metric.label(),
+            format_value(metric, main.mean),
+            norm_label(self.params.norm)
+        );
+        if let Some(twin) = nearest(RunKind::Twin).filter(|t| t.layer == main.layer) {
+            text.push_str(&format!(
+                ", {} ({})",
+                format_value(metric, twin.mean),
+                norm_label(self.twin.norm)
+            ));
+        }
+        Some(text)
+    }
+}
+
+/// How a normalisation is named in a legend.
+pub fn norm_label(norm: Norm) -> &'static str {
+    match norm {
+        Norm::None => "no normalisation",
+        Norm::Bn => "BatchNorm",
+        Norm::Bn0 => "uncentred BatchNorm",
+        Norm::Ln => "LayerNorm",
+    }
+}
+
+fn norm_phrase(norm: Norm) -> String {
+    match norm {
+        Norm::None => "without normalisation".into(),
+        other => format!("with {}", norm_label(other)),
+    }
+}
+
+/// A metric value in words: counts as integers when exact, others to 3 significant digits.
+pub fn format_value(metric: Metric, v: f64) -> String {
+    if matches!(metric, Metric::NumericalRank | Metric::SoftRank) && v.fract() == 0.0 {
+        return format!("{v:.0}");
+    }
+    let a = v.abs();
+    if a >= 100.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else if a >= 0.01 || a == 0.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.2e}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::Simulation;
+
+    fn filled(query: &str) -> Scene {
+        let p = Params::parse(query).expect("valid");
+        let mut scene = Scene::new(&p);
+        for kind in [RunKind::Main, RunKind::Twin] {
+            for seed in p.run_seeds() {
+                let mut sim = Simulation::new(scene.params_of(kind), seed);
+                while !sim.is_done() {
+                    let rows = sim.advance(7);
+                    scene.push(kind, rows).expect("own seed");
+                }
+            }
+        }
+        scene
+    }
+
+    #[test]
+    fn summary_names_both_runs_normalised_first() {
+        let s = filled("depth=30&width=16&batch=16&metric=soft_rank");
+        assert!(s.is_complete());
+        let text = s.summary();
+        assert!(
+            text.starts_with("Depth 30, width 16, batch 16: soft rank "),
+            "{text}"
+        );
+        assert!(
+            text.contains("with BatchNorm") && text.ends_with("without."),
+            "{text}"
+        );
+        let s = filled("depth=30&width=16&batch=16&norm=none");
+        assert!(
+            s.summary().contains("with BatchNorm"),
+            "the twin of none is BN"
+        );
+    }
+
+    #[test]
+    fn band_spans_the_seeds() {
+        let s = filled("depth=10&width=8&batch=8&seeds=3&metric=participation_ratio");
+        let band = s.band(RunKind::Main, Metric::ParticipationRatio);
+        assert_eq!(band.len(), 11);
+        for b in &band {
+            assert_eq!(b.count, 3);
+            assert!(b.min <= b.mean && b.mean <= b.max);
+        }
+        assert!(s.summary().contains("mean of 3 seeds"));
+    }
+
+    #[test]
+    fn foreign_seed_is_rejected() {
+        let p = Params::default();
+        let mut scene = Scene::new(&p);
+        let mut sim = Simulation::new(&p, 99);
+        assert!(scene.push(RunKind::Main, sim.advance(1)).is_err());
+    }
+}
