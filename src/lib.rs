@@ -38,3 +38,5 @@ pub mod run;
 pub mod scene;
 pub mod spectrum;
 pub mod theory;
+#[cfg(target_arch = "wasm32")]
+pub mod web;

@@ -255,9 +255,7 @@ pub fn norm_chart(scene: &Scene) -> LineChart {
 
 /// A tick label: integers without ".0", others with the digits they need.
 fn tick(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.0}")
-    } else if v.abs() >= 10.0 {
+    if (v.fract() == 0.0 && v.abs() < 1e15) || v.abs() >= 10.0 {
         format!("{v:.0}")
     } else {
         format!("{v:.2}").trim_end_matches('0').to_string()
@@ -299,6 +297,7 @@ where
     let mut ctx = ChartBuilder::on(area)
         .caption(&chart.title, style.font(17.0))
         .margin(style.px(10.0))
+        .margin_right(style.px(26.0))
         .x_label_area_size(style.px(40.0))
         .y_label_area_size(style.px(56.0))
         .build_cartesian_2d(x_spec, y_spec)
@@ -415,6 +414,8 @@ pub struct Heatmap {
     /// cells[column][row] = log₁₀ σ_index/σ₁, clipped to [FLOOR, 0].
     pub cells: Vec<Vec<f64>>,
     pub x_log: bool,
+    /// The view's depth: the right end of the x axis.
+    pub depth: f64,
 }
 
 /// The bottom of the colour scale: f64 round-off (σᵢ/σ₁ below ~1e-16 is numerically zero).
@@ -479,6 +480,7 @@ fn heatmap(scene: &Scene, kind: RunKind) -> Heatmap {
         indices,
         cells,
         x_log: log,
+        depth: params.depth as f64,
     }
 }
 
@@ -540,15 +542,17 @@ fn draw_heatmap<DB: DrawingBackend>(
     panel: &Heatmap,
     style: &Style,
 ) -> Result<Frame, String> {
-    let x0 = panel.x_edges.first().copied().unwrap_or(0.0);
-    let x1 = panel.x_edges.last().copied().unwrap_or(1.0).max(x0 + 1.0);
+    let x0 = if panel.x_log { 1.0 } else { 0.0 };
+    // The full depth, so the picture grows from the left while rows stream in.
+    let last = panel.x_edges.last().copied().unwrap_or(1.0);
+    let x1 = panel.depth.max(last).max(x0 + 1.0);
     let k = panel.k.max(1) as f64;
     // Index 1 at the top: the y range runs from k + 0.5 down to 0.5.
     let y_spec = (k + 0.5)..0.5;
     if panel.x_log {
-        heatmap_on(area, panel, style, (x0.max(1.0)..x1).log_scale(), y_spec)
+        heatmap_on(area, panel, style, (x0..x1).log_scale(), (x0, x1), y_spec)
     } else {
-        heatmap_on(area, panel, style, x0..x1, y_spec)
+        heatmap_on(area, panel, style, x0..x1, (x0, x1), y_spec)
     }
 }
 
@@ -557,6 +561,7 @@ fn heatmap_on<DB, XR>(
     panel: &Heatmap,
     style: &Style,
     x_spec: XR,
+    (x0, x1): (f64, f64),
     y_spec: std::ops::Range<f64>,
 ) -> Result<Frame, String>
 where
@@ -605,13 +610,8 @@ where
         right: xs.end as f64,
         top: ys.start as f64,
         bottom: ys.end as f64,
-        x_min: panel
-            .x_edges
-            .first()
-            .copied()
-            .unwrap_or(0.0)
-            .max(if panel.x_log { 1.0 } else { 0.0 }),
-        x_max: panel.x_edges.last().copied().unwrap_or(1.0),
+        x_min: x0,
+        x_max: x1,
         x_log: panel.x_log,
     })
 }

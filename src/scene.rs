@@ -112,6 +112,11 @@ impl Scene {
             .unwrap_or(&[])
     }
 
+    /// Every row of a kind, seed by seed (the CSV export's order, as the CLI prints it).
+    pub fn rows(&self, kind: RunKind) -> Vec<Row> {
+        self.runs(kind).per_seed.concat()
+    }
+
     /// Mean, min and max of `metric` across seeds at every layer any seed has reached, in layer
     /// order. Flagged points are skipped.
     pub fn band(&self, kind: RunKind, metric: Metric) -> Vec<BandPoint> {

@@ -1,0 +1,293 @@
+//! The only wasm-bindgen file: a thin binding from the browser to the core.
+//!
+//! * [`parse_query`] validates a link (leniently: bad keys fall back and are reported).
+//! * [`Job`] runs in the Web Worker: it advances the main and twin simulations of every seed in
+//!   time-boxed slices and hands back the new rows.
+//! * [`View`] lives on the main thread: it collects rows into a [`Scene`] and draws the charts on
+//!   canvases with plotters-canvas (plotters measures text through the DOM, so it cannot draw
+//!   in a worker).
+//!
+//! Every error crossing into JS is a `JsError` with a sentence the page can show.
+
+use crate::output;
+use crate::params::{ParamError, Params};
+use crate::plot::{self, ChartKind, Frame, Style};
+use crate::run::{Row, Simulation};
+use crate::scene::{RunKind, Scene};
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlCanvasElement;
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// u64 seeds cross as BigInt so that no seed loses precision in JS.
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    let serializer =
+        serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
+    value
+        .serialize(&serializer)
+        .map_err(|e| JsError::new(&format!("internal error converting data for JS: {e}")))
+}
+
+#[derive(Serialize)]
+struct Parsed {
+    /// The canonical query of the parameters actually used.
+    query: String,
+    params: Params,
+    /// The seed as a decimal string (JS numbers cannot hold every u64).
+    seed: String,
+    errors: Vec<ParamError>,
+    /// Estimated work in layer-equivalents of d²N multiply-adds (for the page's cost display).
+    cost: f64,
+}
+
+/// Parses a query string leniently: `{query, params, seed, errors}`; each bad key falls back to
+/// its default and is listed in `errors` with a message naming it.
+#[wasm_bindgen]
+pub fn parse_query(query: &str) -> Result<JsValue, JsError> {
+    let (params, errors) = Params::parse_lenient(query);
+    to_js(&Parsed {
+        query: params.to_query(),
+        seed: params.seed.to_string(),
+        cost: estimated_cost(&params),
+        params,
+        errors,
+    })
+}
+
+/// Floating-point work of a view (both runs, every seed): about 2·d²·N per layer for the
+/// product plus an SVD of ~4·d·N·min(d,N) per evaluated layer.
+pub fn estimated_cost(p: &Params) -> f64 {
+    let (d, n) = (p.width as f64, p.batch as f64);
+    let layers = p.depth as f64;
+    let evals = (p.depth / p.eval_every()) as f64 + 2.0;
+    let per_run = layers * 2.0 * d * d * n + evals * 4.0 * d * n * d.min(n) * 3.0;
+    per_run * 2.0 * p.seeds as f64
+}
+
+/// A fresh random seed from the browser's crypto RNG, as a decimal string.
+#[wasm_bindgen]
+pub fn fresh_seed() -> Result<String, JsError> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| JsError::new(&format!("no random source available: {e}")))?;
+    // Keep seeds within JS's safe integers so they stay readable in links.
+    Ok((u64::from_le_bytes(bytes) >> 11).to_string())
+}
+
+/// The CSV header of the CLI and of the page's export.
+#[wasm_bindgen]
+pub fn csv_header() -> String {
+    output::CSV_HEADER.to_string()
+}
+
+/// Rows produced by one slice, by run kind.
+#[derive(Serialize, Deserialize, Default)]
+struct Batch {
+    main: Vec<Row>,
+    twin: Vec<Row>,
+}
+
+#[derive(Serialize)]
+struct StepOutput {
+    batch: Batch,
+    done: bool,
+    /// Fraction of all layers advanced, 0 to 1.
+    progress: f64,
+    errors: Vec<String>,
+}
+
+/// The simulations of one view, advanced in slices by the worker.
+#[wasm_bindgen]
+pub struct Job {
+    sims: Vec<(RunKind, Simulation)>,
+    depth: u32,
+    cursor: usize,
+    /// Layers per `advance` call, adapted so each call takes about a millisecond.
+    chunk: u32,
+    reported: usize,
+}
+
+#[wasm_bindgen]
+impl Job {
+    /// A job for the view of `query` (strictly parsed: the page sends canonical queries).
+    #[wasm_bindgen(constructor)]
+    pub fn new(query: &str) -> Result<Job, JsError> {
+        let params = Params::parse(query).map_err(|e| JsError::new(&e.to_string()))?;
+        let twin = params.twin();
+        let mut sims = Vec::new();
+        for seed in params.run_seeds() {
+            sims.push((RunKind::Main, Simulation::new(&params, seed)));
+            sims.push((RunKind::Twin, Simulation::new(&twin, seed)));
+        }
+        Ok(Job {
+            sims,
+            depth: params.depth,
+            cursor: 0,
+            chunk: 1,
+            reported: 0,
+        })
+    }
+
+    /// Advances the runs round-robin for about `budget_ms` milliseconds; returns
+    /// `{batch: {main, twin}, done, progress, errors}` with the rows computed in this slice.
+    pub fn step(&mut self, budget_ms: f64) -> Result<JsValue, JsError> {
+        let start = js_sys::Date::now();
+        let mut batch = Batch::default();
+        while let Some(i) = self.next_unfinished() {
+            let t0 = js_sys::Date::now();
+            let (kind, sim) = &mut self.sims[i];
+            let rows = sim.advance(self.chunk);
+            match kind {
+                RunKind::Main => batch.main.extend(rows),
+                RunKind::Twin => batch.twin.extend(rows),
+            }
+            let took = js_sys::Date::now() - t0;
+            // Aim for ~1 ms per call so the runs grow together and the budget is respected.
+            if took < 0.5 && self.chunk < 4096 {
+                self.chunk *= 2;
+            } else if took > 2.0 && self.chunk > 1 {
+                self.chunk /= 2;
+            }
+            self.cursor = i + 1;
+            if js_sys::Date::now() - start >= budget_ms {
+                break;
+            }
+        }
+        let errors: Vec<String> = self
+            .sims
+            .iter()
+            .filter_map(|(kind, sim)| {
+                sim.error().map(|e| {
+                    let which = if *kind == RunKind::Main {
+                        ""
+                    } else {
+                        " (twin run)"
+                    };
+                    format!("seed {}{which}: {e}", sim.seed())
+                })
+            })
+            .collect();
+        let new_errors = errors[self.reported.min(errors.len())..].to_vec();
+        self.reported = errors.len();
+        let total = self.sims.len() as f64 * self.depth as f64;
+        let done_layers: f64 = self.sims.iter().map(|(_, s)| s.layer() as f64).sum();
+        to_js(&StepOutput {
+            batch,
+            done: self.sims.iter().all(|(_, s)| s.is_done()),
+            progress: if total > 0.0 {
+                done_layers / total
+            } else {
+                1.0
+            },
+            errors: new_errors,
+        })
+    }
+}
+
+impl Job {
+    /// Index of the next simulation that still has work, starting at the cursor.
+    fn next_unfinished(&self) -> Option<usize> {
+        let n = self.sims.len();
+        (0..n)
+            .map(|k| (self.cursor + k) % n)
+            .find(|&i| !self.sims[i].1.is_done())
+    }
+}
+
+/// The main thread's side: collected rows and the charts drawn from them.
+#[wasm_bindgen]
+pub struct View {
+    scene: Scene,
+    frames: Vec<(ChartKind, Vec<Frame>)>,
+}
+
+fn chart_kind(name: &str) -> Result<ChartKind, JsError> {
+    ChartKind::from_name(name).ok_or_else(|| JsError::new(&format!("no chart named `{name}`")))
+}
+
+#[wasm_bindgen]
+impl View {
+    #[wasm_bindgen(constructor)]
+    pub fn new(query: &str) -> Result<View, JsError> {
+        let params = Params::parse(query).map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(View {
+            scene: Scene::new(&params),
+            frames: Vec::new(),
+        })
+    }
+
+    /// Adds a `{main, twin}` batch of rows posted by the worker.
+    pub fn push(&mut self, batch: JsValue) -> Result<(), JsError> {
+        let batch: Batch = serde_wasm_bindgen::from_value(batch)
+            .map_err(|e| JsError::new(&format!("malformed rows from the worker: {e}")))?;
+        self.scene
+            .push(RunKind::Main, batch.main)
+            .and_then(|_| self.scene.push(RunKind::Twin, batch.twin))
+            .map_err(|e| JsError::new(&e))
+    }
+
+    /// Notes a run that stopped early (shown in the summary's error line).
+    pub fn add_error(&mut self, message: String) {
+        self.scene.errors.push(message);
+    }
+
+    /// Draws `chart` ("rank", "spectrum" or "norm") on `canvas`, whose buffer the page has
+    /// sized to CSS size × devicePixelRatio; `scale` multiplies fonts and lines to match.
+    pub fn draw(
+        &mut self,
+        chart: &str,
+        canvas: HtmlCanvasElement,
+        scale: f64,
+    ) -> Result<(), JsError> {
+        let kind = chart_kind(chart)?;
+        let backend = CanvasBackend::with_canvas_object(canvas)
+            .ok_or_else(|| JsError::new("the canvas has no 2D context"))?;
+        let area = backend.into_drawing_area();
+        let style = Style {
+            scale: if scale.is_finite() && scale > 0.0 {
+                scale
+            } else {
+                1.0
+            },
+        };
+        let frames =
+            plot::draw_chart(&area, &self.scene, kind, &style).map_err(|e| JsError::new(&e))?;
+        area.present()
+            .map_err(|e| JsError::new(&format!("drawing failed: {e:?}")))?;
+        self.frames.retain(|(k, _)| *k != kind);
+        self.frames.push((kind, frames));
+        Ok(())
+    }
+
+    /// What lies under device-pixel column `x` of `chart`: the layer and both runs' values,
+    /// or `undefined` outside the plotting area.
+    pub fn hover(&self, chart: &str, x: f64) -> Result<Option<String>, JsError> {
+        let kind = chart_kind(chart)?;
+        let Some((_, frames)) = self.frames.iter().find(|(k, _)| *k == kind) else {
+            return Ok(None);
+        };
+        let layer = frames.iter().find_map(|f| f.layer_at(x));
+        Ok(layer.and_then(|l| self.scene.describe_layer(l.round().max(0.0) as u32)))
+    }
+
+    /// The `#summary` sentence.
+    pub fn summary(&self) -> String {
+        self.scene.summary()
+    }
+
+    /// Whether both runs of every seed reached the full depth.
+    pub fn is_complete(&self) -> bool {
+        self.scene.is_complete()
+    }
+
+    /// The main run's rows (every seed) as the CLI's CSV.
+    pub fn csv(&self) -> String {
+        output::csv(&self.scene.rows(RunKind::Main))
+    }
+}

@@ -1,0 +1,244 @@
+// The live explorer in headless Chromium: default view, links, controls, history, notices,
+// progress and cancellation. Screenshots land in tests/e2e/screenshots/ for a person to look at.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, openPage, waitStatus, screenshot, inkFraction } from './harness.js';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serve();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+const SUMMARY = /^Depth (\d+), width (\d+), batch (\d+): (.+?) ([\d.e+-]+) with (.+?), ([\d.e+-]+) without( \(mean of \d+ seeds\))?\.$/;
+
+function param(page, key) {
+  return new URL(page.url()).searchParams.get(key);
+}
+
+/** A cheap fingerprint of a canvas's pixels, to see that a redraw changed the picture. */
+function canvasPrint(page, id) {
+  return page.evaluate((canvasId) => document.getElementById(canvasId).toDataURL().length
+    + ':' + document.getElementById(canvasId).toDataURL().slice(-200), id);
+}
+
+test('the default page tells the story at once: ready, non-blank, crisp, no console errors', async () => {
+  const page = await openPage(browser, server.url, { dpr: 2 });
+  await waitStatus(page);
+  const summary = await page.textContent('#summary');
+  const m = summary.match(SUMMARY);
+  assert.ok(m, `summary in words: ${summary}`);
+  assert.deepEqual([m[1], m[2], m[3]], ['50', '64', '64']);
+  assert.ok(Number(m[5]) > Number(m[7]), `BN keeps more rank than no BN: ${summary}`);
+  for (const id of ['chart-rank', 'chart-spectrum', 'chart-norm']) {
+    assert.ok(await inkFraction(page, id) > 0.02, `${id} is drawn`);
+    const size = await page.evaluate((c) => {
+      const el = document.getElementById(c);
+      return { w: el.width, cw: el.getBoundingClientRect().width };
+    }, id);
+    assert.equal(size.w, Math.round(size.cw * 2), `${id} buffer is CSS width × devicePixelRatio`);
+  }
+  assert.equal(await page.getAttribute('#summary', 'aria-live'), 'polite');
+  assert.equal(param(page, 'depth'), '50', 'the URL holds the full state');
+  assert.equal(param(page, 'norm'), 'bn');
+  assert.equal(await page.isHidden('#notice'), true);
+  assert.equal(await page.isHidden('#progress-row'), true, 'no progress bar once ready');
+  await screenshot(page, 'default-dpr2');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("a link's state appears in the controls and the summary", async () => {
+  const q = '?depth=120&width=32&batch=16&act=relu&norm=bn0&init=uniform&metric=participation_ratio&seed=7&seeds=3&xaxis=log';
+  const page = await openPage(browser, server.url + q);
+  await waitStatus(page);
+  const values = await page.evaluate(() => Object.fromEntries(
+    ['width', 'batch', 'act', 'norm', 'init', 'metric', 'seed', 'seeds', 'xaxis'].map((id) => [id, document.getElementById(id).value])));
+  assert.deepEqual(values, { width: '32', batch: '16', act: 'relu', norm: 'bn0', init: 'uniform', metric: 'participation_ratio', seed: '7', seeds: '3', xaxis: 'log' });
+  assert.equal(await page.textContent('#depth-value'), '120');
+  assert.equal(await page.isChecked('#bn'), true);
+  const summary = await page.textContent('#summary');
+  assert.match(summary, /^Depth 120, width 32, batch 16: participation ratio r\(H\) [\d.]+ with uncentred BatchNorm, [\d.]+ without \(mean of 3 seeds\)\.$/);
+  assert.ok(await inkFraction(page, 'chart-rank') > 0.02);
+  await screenshot(page, 'link-relu-bn0-log');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('moving the depth slider updates URL, summary and plot', async () => {
+  const page = await openPage(browser, server.url);
+  await waitStatus(page);
+  const before = await canvasPrint(page, 'chart-rank');
+  await page.focus('#depth');
+  for (let i = 0; i < 40; i += 1) await page.keyboard.press('ArrowRight');
+  await waitStatus(page);
+  const depth = param(page, 'depth');
+  assert.notEqual(depth, '50');
+  assert.equal(await page.textContent('#depth-value'), Number(depth).toLocaleString('en-US'));
+  assert.match(await page.textContent('#summary'), new RegExp(`^Depth ${depth}, `));
+  assert.notEqual(await canvasPrint(page, 'chart-rank'), before, 'the plot was redrawn');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('the BatchNorm toggle switches the main run and back/forward restore each state', async () => {
+  const page = await openPage(browser, `${server.url}?depth=80&width=16&batch=16`);
+  await waitStatus(page);
+  const first = await page.textContent('#summary');
+  await page.click('.switch');
+  await waitStatus(page);
+  assert.equal(param(page, 'norm'), 'none');
+  assert.equal(await page.inputValue('#norm'), 'none');
+  await page.selectOption('#act', 'tanh');
+  await waitStatus(page);
+  assert.equal(param(page, 'act'), 'tanh');
+  await page.goBack();
+  await waitStatus(page);
+  assert.equal(param(page, 'act'), 'linear');
+  assert.equal(await page.inputValue('#act'), 'linear');
+  assert.equal(await page.isChecked('#bn'), false);
+  await page.goBack();
+  await waitStatus(page);
+  assert.equal(param(page, 'norm'), 'bn');
+  assert.equal(await page.isChecked('#bn'), true);
+  assert.equal(await page.textContent('#summary'), first, 'the same link gives the same numbers');
+  await page.goForward();
+  await waitStatus(page);
+  assert.equal(param(page, 'norm'), 'none');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('a bad link falls back per key and names each key in #notice', async () => {
+  const page = await openPage(browser, `${server.url}?depth=0&width=32&act=sigmoid&colour=red`);
+  await waitStatus(page);
+  const notice = await page.textContent('#notice');
+  assert.equal(await page.isVisible('#notice'), true);
+  for (const word of ['depth', 'act', 'colour', 'sigmoid', 'unknown key']) {
+    assert.ok(notice.includes(word), `notice mentions ${word}: ${notice}`);
+  }
+  assert.equal(param(page, 'width'), '32', 'good keys are kept');
+  assert.equal(param(page, 'depth'), '50', 'bad keys fall back to the default');
+  assert.match(await page.textContent('#summary'), /^Depth 50, width 32, batch 64:/);
+  await screenshot(page, 'bad-link-notice');
+  await page.context().close();
+});
+
+test('a link carrying markup changes nothing but #notice, as text', async () => {
+  const payload = encodeURIComponent('<img src=x onerror=window.pwned=1>');
+  const page = await openPage(browser, `${server.url}?act=${payload}&${payload}=javascript:alert(1)`);
+  await waitStatus(page);
+  assert.equal(await page.locator('#notice img').count(), 0, 'no element was injected');
+  assert.ok((await page.textContent('#notice')).includes('<img src=x'));
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+  assert.equal(await page.inputValue('#act'), 'linear');
+  await page.context().close();
+});
+
+test('a typed bad value is marked, explained and not run', async () => {
+  const page = await openPage(browser, server.url);
+  await waitStatus(page);
+  await page.fill('#tau', '1.5');
+  await page.press('#tau', 'Enter');
+  await page.dispatchEvent('#tau', 'change');
+  assert.equal(await page.getAttribute('#tau', 'aria-invalid'), 'true');
+  assert.ok((await page.textContent('#notice')).includes('tau'));
+  assert.equal(param(page, 'tau'), '0.1', 'the URL keeps the last valid state');
+  await page.fill('#tau', '0.3');
+  await page.dispatchEvent('#tau', 'change');
+  await waitStatus(page);
+  assert.equal(param(page, 'tau'), '0.3');
+  assert.equal(await page.isHidden('#notice'), true);
+  await page.context().close();
+});
+
+test('a long run shows progress, grows its curves, and a newer input cancels it at once', async () => {
+  const page = await openPage(browser, `${server.url}?depth=50000&width=96&batch=96`);
+  await page.waitForSelector('#progress-row:not([hidden])', { timeout: 10000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.status), 'computing');
+  const early = await page.$eval('#progress', (p) => p.value);
+  await page.waitForFunction((v) => document.getElementById('progress').value > v, early, { timeout: 10000 });
+  assert.match(await page.textContent('#summary'), /^Layer \d+ of 50000, /, 'partial numbers while computing');
+  await screenshot(page, 'long-run-progress');
+  const t0 = Date.now();
+  await page.evaluate(() => {
+    const el = document.getElementById('depth');
+    el.value = '300'; // log slider position → depth 26
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  await waitStatus(page, 'ready', 5000);
+  const took = Date.now() - t0;
+  assert.equal(param(page, 'depth'), '26');
+  const summary = await page.textContent('#summary');
+  assert.match(summary, /^Depth 26, width 96, batch 96:/);
+  // Nothing from the cancelled job may appear afterwards.
+  await page.waitForTimeout(500);
+  assert.equal(await page.textContent('#summary'), summary);
+  assert.equal(await page.isHidden('#progress-row'), true);
+  assert.ok(took < 5000, `the new state was ready ${took} ms after the input`);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('the Stop button cancels a computation and keeps the partial curves', async () => {
+  const page = await openPage(browser, `${server.url}?depth=50000&width=96&batch=96`);
+  await page.waitForSelector('#progress-row:not([hidden])', { timeout: 10000 });
+  await page.click('#cancel');
+  await waitStatus(page);
+  assert.match(await page.textContent('#summary'), /^Stopped\. Layer \d+ of 50000/);
+  assert.ok(await inkFraction(page, 'chart-rank') > 0.02);
+  await page.context().close();
+});
+
+test('hovering a chart reads out the layer and both values', async () => {
+  const page = await openPage(browser, server.url);
+  await waitStatus(page);
+  const box = await page.locator('#chart-rank').boundingBox();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+  await page.waitForSelector('#tip-rank:not([hidden])', { timeout: 2000 });
+  const tip = await page.textContent('#tip-rank');
+  assert.match(tip, /^layer \d+: soft rank \d+ \(BatchNorm\), \d+ \(no normalisation\)$/);
+  await page.context().close();
+});
+
+test('new sample draws a new seed into the URL; copy link is offered', async () => {
+  const page = await openPage(browser, server.url);
+  await waitStatus(page);
+  await page.click('#new-seed');
+  await waitStatus(page);
+  const seed = param(page, 'seed');
+  assert.notEqual(seed, '1');
+  assert.equal(await page.inputValue('#seed'), seed);
+  await page.click('#copy-link');
+  await page.waitForFunction(() => document.getElementById('copy-status').textContent !== '');
+  assert.match(await page.textContent('#copy-status'), /Link copied|Copy this link/);
+  await page.context().close();
+});
+
+test('every control has a visible label and a description', async () => {
+  const page = await openPage(browser, server.url);
+  await waitStatus(page);
+  const missing = await page.evaluate(() => [...document.querySelectorAll('#controls input, #controls select')]
+    .filter((el) => !(el.labels && el.labels.length > 0 && el.labels[0].textContent.trim()) || !el.getAttribute('aria-describedby'))
+    .map((el) => el.id));
+  assert.deepEqual(missing, []);
+  await page.context().close();
+});
+
+test('the layout works on a phone', async () => {
+  const page = await openPage(browser, server.url, { width: 390, height: 844, dpr: 3 });
+  await waitStatus(page);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px)`);
+  assert.ok(await inkFraction(page, 'chart-rank') > 0.02);
+  await screenshot(page, 'phone');
+  await page.context().close();
+});

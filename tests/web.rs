@@ -1,0 +1,159 @@
+//! The wasm-bindgen surface (src/web.rs), run under Node by wasm-bindgen-test-runner:
+//! `make test-wasm`. Drawing needs a DOM and is covered by the browser tests in tests/e2e/.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::Reflect;
+use rankscope::web::{csv_header, fresh_seed, parse_query, Job, View};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).expect("property")
+}
+
+fn array_len(v: &JsValue) -> u32 {
+    js_sys::Array::from(v).length()
+}
+
+#[wasm_bindgen_test]
+fn parse_query_is_lenient_and_names_bad_keys() {
+    let parsed = parse_query("depth=0&width=32&bogus=1").expect("parsed");
+    let query = get(&parsed, "query").as_string().expect("query");
+    assert!(query.starts_with("depth=50&width=32&"), "{query}");
+    let errors = get(&parsed, "errors");
+    assert_eq!(array_len(&errors), 2);
+    let first = js_sys::Array::from(&errors).get(0);
+    assert_eq!(get(&first, "key").as_string().as_deref(), Some("depth"));
+    assert_eq!(get(&parsed, "seed").as_string().as_deref(), Some("1"));
+}
+
+#[wasm_bindgen_test]
+fn a_u64_seed_survives_the_trip_to_js() {
+    let parsed = parse_query("seed=18446744073709551615").expect("parsed");
+    assert_eq!(
+        get(&parsed, "seed").as_string().as_deref(),
+        Some("18446744073709551615")
+    );
+}
+
+#[wasm_bindgen_test]
+fn fresh_seeds_differ_and_are_valid() {
+    let a = fresh_seed().expect("seed");
+    let b = fresh_seed().expect("seed");
+    assert_ne!(a, b);
+    let parsed = parse_query(&format!("seed={a}")).expect("parsed");
+    assert_eq!(array_len(&get(&parsed, "errors")), 0);
+}
+
+#[wasm_bindgen_test]
+fn job_streams_rows_of_both_runs_into_a_view() {
+    let query = "depth=30&width=8&batch=8&seeds=2";
+    let mut job = Job::new(query).expect("job");
+    let mut view = View::new(query).expect("view");
+    let mut slices = 0;
+    loop {
+        let out = job.step(2.0).expect("step");
+        view.push(get(&out, "batch")).expect("push");
+        slices += 1;
+        if get(&out, "done").as_bool() == Some(true) {
+            assert_eq!(get(&out, "progress").as_f64(), Some(1.0));
+            break;
+        }
+        assert!(slices < 10_000, "the job never finished");
+    }
+    assert!(view.is_complete());
+    let summary = view.summary();
+    assert!(
+        summary.starts_with("Depth 30, width 8, batch 8: soft rank"),
+        "{summary}"
+    );
+    let csv = view.csv();
+    assert!(csv.starts_with(&csv_header()));
+    assert_eq!(
+        csv.lines().count(),
+        1 + 2 * 31,
+        "header + 31 layers × 2 seeds"
+    );
+}
+
+#[wasm_bindgen_test]
+fn wasm_numbers_match_the_native_cli_format() {
+    // Same parameters, same seed: the WASM build must tell the same story as the CLI.
+    let query = "depth=200&width=16&batch=16&norm=none";
+    let mut job = Job::new(query).expect("job");
+    let mut view = View::new(query).expect("view");
+    loop {
+        let out = job.step(50.0).expect("step");
+        view.push(get(&out, "batch")).expect("push");
+        if get(&out, "done").as_bool() == Some(true) {
+            break;
+        }
+    }
+    let csv = view.csv();
+    let last = csv.lines().last().expect("rows");
+    let pr: f64 = last
+        .split(',')
+        .nth(4)
+        .expect("cell")
+        .parse()
+        .expect("number");
+    assert!(
+        pr < 1.5,
+        "a vanilla 16-wide linear net collapses by depth 200: r(H) = {pr}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn bad_queries_are_errors_not_panics() {
+    assert!(Job::new("depth=0").is_err());
+    assert!(View::new("act=sigmoid").is_err());
+    let mut view = View::new("depth=5").expect("view");
+    assert!(view.push(JsValue::from_str("not rows")).is_err());
+}
+
+/// Runs a query to completion in WASM and returns its CSV.
+fn wasm_csv(query: &str) -> String {
+    let mut job = Job::new(query).expect("job");
+    let mut view = View::new(query).expect("view");
+    loop {
+        let out = job.step(50.0).expect("step");
+        view.push(get(&out, "batch")).expect("push");
+        if get(&out, "done").as_bool() == Some(true) {
+            return view.csv();
+        }
+    }
+}
+
+/// The browser reproduces the native CLI's numbers for the same link (to round-off). Fixtures made with
+/// `rankscope run '<query>' > tests/fixtures/native_run_<i>.csv` (queries below).
+#[wasm_bindgen_test]
+fn wasm_reproduces_the_native_cli() {
+    let cases = [
+        (
+            "depth=200&width=16&batch=16&norm=none",
+            include_str!("fixtures/native_run_1.csv"),
+        ),
+        (
+            "depth=100&width=24&batch=20&act=tanh&norm=bn&init=orthogonal&gamma=0.5&input=correlated",
+            include_str!("fixtures/native_run_2.csv"),
+        ),
+        (
+            "depth=60&width=12&batch=12&act=relu&norm=none&init=torch",
+            include_str!("fixtures/native_run_3.csv"),
+        ),
+    ];
+    for (query, native) in cases {
+        let wasm = wasm_csv(query);
+        assert_eq!(wasm.lines().count(), native.lines().count(), "{query}");
+        let mut worst = 0.0f64;
+        for (w, n) in wasm.lines().zip(native.lines()).skip(1) {
+            for (a, b) in w.split(',').zip(n.split(',')) {
+                let (a, b): (f64, f64) = (a.parse().expect("num"), b.parse().expect("num"));
+                worst = worst.max((a - b).abs() / b.abs().max(1.0));
+            }
+        }
+        // Same RNG stream and algorithms; only the last bits of libm and of fused
+        // multiply-adds differ between native x86-64 and wasm32.
+        assert!(worst < 1e-9, "{query}: worst relative difference {worst:e}");
+    }
+}

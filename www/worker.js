@@ -1,0 +1,62 @@
+// rankscope compute worker: runs the WASM simulation in slices of a few milliseconds and posts
+// the rows as they are computed. A newer job cancels the running one between slices, so a
+// slider drag never queues stale work. Drawing happens on the main thread (plotters measures
+// text through the DOM, which a worker does not have).
+import init, { Job } from './pkg/rankscope.js';
+
+/** Milliseconds of computation per slice before yielding to incoming messages. */
+const SLICE_MS = 8;
+
+const ready = init();
+let latest = 0;
+
+// A zero-delay yield: setTimeout is clamped to 4 ms after nesting, a MessageChannel is not.
+const channel = new MessageChannel();
+let wake = null;
+channel.port1.onmessage = () => { const w = wake; wake = null; if (w) w(); };
+const yieldToMessages = () => new Promise((resolve) => { wake = resolve; channel.port2.postMessage(0); });
+
+function fail(id, err) {
+  const message = err instanceof Error ? err.message : String(err);
+  postMessage({ type: 'error', id, message });
+}
+
+async function run(id, query) {
+  try {
+    await ready;
+  } catch (err) {
+    fail(id, new Error(`the WebAssembly module could not be loaded: ${err}`));
+    return;
+  }
+  if (id !== latest) return;
+  let job;
+  try {
+    job = new Job(query);
+  } catch (err) {
+    fail(id, err);
+    return;
+  }
+  try {
+    while (id === latest) {
+      const out = job.step(SLICE_MS);
+      postMessage({ type: 'rows', id, batch: out.batch, done: out.done, progress: out.progress, errors: out.errors });
+      if (out.done) break;
+      await yieldToMessages();
+    }
+  } catch (err) {
+    // A panic leaves the module unusable: report it; the page restarts this worker.
+    fail(id, err);
+    return;
+  }
+  job.free();
+}
+
+self.onmessage = (event) => {
+  const msg = event.data;
+  if (msg.type === 'run') {
+    latest = msg.id;
+    run(msg.id, msg.query);
+  } else if (msg.type === 'cancel') {
+    latest = msg.id;
+  }
+};
