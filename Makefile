@@ -57,7 +57,7 @@ test-wasm: setup-rust
 		$(CARGO) test --target $(WASM_TARGET) --test web
 
 ## test-e2e: the page in headless Chromium.
-test-e2e: wasm setup-browser
+test-e2e: build setup-browser
 	cd $(E2E) && CHROMIUM=$(CHROMIUM) node --test --test-concurrency=1
 
 ## test: every test — lints, native, wasm, browser.

@@ -115,15 +115,18 @@ pub struct Job {
 
 #[wasm_bindgen]
 impl Job {
-    /// A job for the view of `query` (strictly parsed: the page sends canonical queries).
+    /// A job for the view of `query` (strictly parsed: the page sends canonical queries);
+    /// `with_twin` adds the twin run of every seed (the page always does; benchmarks don't).
     #[wasm_bindgen(constructor)]
-    pub fn new(query: &str) -> Result<Job, JsError> {
+    pub fn new(query: &str, with_twin: bool) -> Result<Job, JsError> {
         let params = Params::parse(query).map_err(|e| JsError::new(&e.to_string()))?;
         let twin = params.twin();
         let mut sims = Vec::new();
         for seed in params.run_seeds() {
             sims.push((RunKind::Main, Simulation::new(&params, seed)));
-            sims.push((RunKind::Twin, Simulation::new(&twin, seed)));
+            if with_twin {
+                sims.push((RunKind::Twin, Simulation::new(&twin, seed)));
+            }
         }
         Ok(Job {
             sims,

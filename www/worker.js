@@ -31,7 +31,7 @@ async function run(id, query) {
   if (id !== latest) return;
   let job;
   try {
-    job = new Job(query);
+    job = new Job(query, true);
   } catch (err) {
     fail(id, err);
     return;

@@ -17,9 +17,9 @@ const FLAGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-/** Starts tools/serve.py on a free port; resolves to {url, stop}. */
-export async function serve() {
-  const proc = spawn('python3', [path.join(root, 'tools', 'serve.py'), '--root', root, '--port', '0'], {
+/** Starts tools/serve.py for `dir` (default: the repository) on a free port; resolves to {url, stop}. */
+export async function serve(dir = root) {
+  const proc = spawn('python3', [path.join(root, 'tools', 'serve.py'), '--root', dir, '--port', '0'], {
     env: { ...process.env, RANKSCOPE_QUIET: '1' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
