@@ -193,6 +193,7 @@ function compute() {
 function cancel() {
   if (document.body.dataset.status !== 'computing') return;
   jobId += 1;
+  jobDone = true; // no pending frame may overwrite the stopped picture
   worker.postMessage({ type: 'cancel', id: jobId });
   $('progress-row').hidden = true;
   drawAll();
