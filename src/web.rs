@@ -20,9 +20,34 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
+thread_local! {
+    /// The message of the last panic, kept so the page can show it (a trapped panic reaches JS
+    /// only as "unreachable").
+    static LAST_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
 #[wasm_bindgen(start)]
 pub fn start() {
-    console_error_panic_hook::set_once();
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        LAST_PANIC.with(|p| *p.borrow_mut() = Some(format!("{message}{place}")));
+        console_error_panic_hook::hook(info);
+    }));
+}
+
+/// The message of the last panic in this module instance, if any.
+#[wasm_bindgen]
+pub fn last_panic() -> Option<String> {
+    LAST_PANIC.with(|p| p.borrow().clone())
 }
 
 /// u64 seeds cross as BigInt so that no seed loses precision in JS.
@@ -78,6 +103,13 @@ pub fn fresh_seed() -> Result<String, JsError> {
         .map_err(|e| JsError::new(&format!("no random source available: {e}")))?;
     // Keep seeds within JS's safe integers so they stay readable in links.
     Ok((u64::from_le_bytes(bytes) >> 11).to_string())
+}
+
+/// Panics on purpose. The page's tests use it (through the worker's `panic` message) to prove
+/// that a panic shows a readable message, restarts the worker and leaves the page usable.
+#[wasm_bindgen]
+pub fn force_panic() {
+    panic!("forced panic (test hook)");
 }
 
 /// The CSV header of the CLI and of the page's export.

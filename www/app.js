@@ -377,6 +377,15 @@ async function copyLink() {
   setTimeout(() => { status.textContent = ''; }, 4000);
 }
 
+/** Test hook for the browser tests: make the worker's WASM panic mid-job. */
+window.rankscopeTestHooks = {
+  forceWorkerPanic() {
+    jobId += 1;
+    setStatus('computing');
+    worker.postMessage({ type: 'panic', id: jobId });
+  },
+};
+
 async function main() {
   try {
     await init();

@@ -2,7 +2,7 @@
 // the rows as they are computed. A newer job cancels the running one between slices, so a
 // slider drag never queues stale work. Drawing happens on the main thread (plotters measures
 // text through the DOM, which a worker does not have).
-import init, { Job } from './pkg/rankscope.js';
+import init, { Job, force_panic, last_panic } from './pkg/rankscope.js';
 
 /** Milliseconds of computation per slice before yielding to incoming messages. */
 const SLICE_MS = 8;
@@ -17,7 +17,11 @@ channel.port1.onmessage = () => { const w = wake; wake = null; if (w) w(); };
 const yieldToMessages = () => new Promise((resolve) => { wake = resolve; channel.port2.postMessage(0); });
 
 function fail(id, err) {
-  const message = err instanceof Error ? err.message : String(err);
+  let message = err instanceof Error ? err.message : String(err);
+  // A Rust panic traps as "unreachable"; its real message was kept by the panic hook.
+  let detail = null;
+  try { detail = last_panic(); } catch { /* the module may be unusable */ }
+  if (detail) message = `internal error (${detail})`;
   postMessage({ type: 'error', id, message });
 }
 
@@ -58,5 +62,9 @@ self.onmessage = (event) => {
     run(msg.id, msg.query);
   } else if (msg.type === 'cancel') {
     latest = msg.id;
+  } else if (msg.type === 'panic') {
+    // Test hook: a real Rust panic inside the worker's WASM.
+    latest = msg.id;
+    ready.then(() => force_panic()).catch((err) => fail(msg.id, err));
   }
 };

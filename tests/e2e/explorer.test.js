@@ -242,3 +242,17 @@ test('the layout works on a phone', async () => {
   await screenshot(page, 'phone');
   await page.context().close();
 });
+
+test('a WASM panic in the worker shows a readable message, and the next input works', async () => {
+  const page = await openPage(browser, `${server.url}?depth=40&width=16&batch=16`);
+  await waitStatus(page);
+  await page.evaluate(() => window.rankscopeTestHooks.forceWorkerPanic());
+  await waitStatus(page, 'error');
+  const notice = await page.textContent('#notice');
+  assert.match(notice, /Something went wrong: .*forced panic/);
+  assert.equal(await page.isVisible('#notice'), true);
+  await page.selectOption('#act', 'relu');
+  await waitStatus(page);
+  assert.match(await page.textContent('#summary'), /^Depth 40, width 16, batch 16: soft rank \d+ with BatchNorm/);
+  await page.context().close();
+});
