@@ -26,6 +26,10 @@
 //! * [`theory`] — Lyapunov-exponent predictions and the √d reference.
 //! * [`run`] — a resumable simulation emitting rows of measures.
 //! * [`output`] — CSV and JSON writers shared by the CLI and the page's exports.
+//! * [`sweep`] — the width sweep (Fig. 3a) and its log–log fit.
+//! * [`presets`] — the paper's figures and teaching presets, as named links.
+//! * [`scene`] — a view's data: main and twin runs, seed bands, the summary sentence.
+//! * [`plot`] — every chart, generic over plotters' `DrawingBackend`.
 //!
 //! The core knows nothing about JS or the DOM; `web` (wasm32 only) is the thin binding.
 
@@ -34,9 +38,11 @@ pub mod net;
 pub mod output;
 pub mod params;
 pub mod plot;
+pub mod presets;
 pub mod run;
 pub mod scene;
 pub mod spectrum;
+pub mod sweep;
 pub mod theory;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -2,7 +2,8 @@
 //! `rankscope run 'depth=5000&width=32&batch=32&norm=bn'` prints the same numbers the page plots.
 
 use rankscope::output;
-use rankscope::params::{Params, KEYS};
+use rankscope::params::{Params, ViewKind, KEYS};
+use rankscope::sweep;
 use rankscope::plot::{self, ChartKind, Style};
 use rankscope::run::{run_all, Simulation};
 use rankscope::scene::{RunKind, Scene};
@@ -46,7 +47,12 @@ QUERY (the same keys as the page's links; every key optional):
     seeds=1..32               independent runs (seed, seed+1, …)        [1]
     every=1..depth            evaluate every k layers; default: every
                               layer up to depth 500, else ~500 points   [auto]
-    metric=…, xaxis=lin|log   view settings of the page; accepted, unused here
+    preset=NAME               start from a preset (fig2-linear, fig3a, fig3b, …);
+                              the other keys override it
+    metric=…, xaxis=lin|log, yaxis=lin|log, detail=spectrum|top10,
+    view=depth|sweep          what the charts show (used by `plot`)
+    layer=…, fs=…, embed=0|1, hide=…
+                              page presentation settings; accepted, unused here
 
 EXIT STATUS:
     0 success; 1 a run stopped early (its rows are printed, the reason on stderr);
@@ -189,11 +195,22 @@ fn main() -> ExitCode {
 /// Runs the view (main and twin, every seed) and writes one chart as SVG.
 fn plot(params: &Params, o: &Options) -> io::Result<bool> {
     let mut scene = Scene::new(params);
-    for kind in [RunKind::Main, RunKind::Twin] {
-        let run = run_all(scene.params_of(kind));
-        scene.push(kind, run.rows).map_err(io::Error::other)?;
-        for (seed, e) in run.errors {
+    let report = |errors: Vec<(u64, _)>| {
+        for (seed, e) in errors {
             eprintln!("rankscope: run stopped early: seed {seed}: {e}");
+        }
+    };
+    if params.view == ViewKind::Sweep {
+        for p in sweep::runs(params) {
+            let run = run_all(&p);
+            scene.push_sweep(p.width, run.rows).map_err(io::Error::other)?;
+            report(run.errors);
+        }
+    } else {
+        for kind in [RunKind::Main, RunKind::Twin] {
+            let run = run_all(scene.params_of(kind));
+            scene.push(kind, run.rows).map_err(io::Error::other)?;
+            report(run.errors);
         }
     }
     let style = Style { scale: 1.0 };

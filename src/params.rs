@@ -88,6 +88,32 @@ pub enum Axis {
     Log,
 }
 
+/// What the secondary chart shows: the whole spectrum as a heatmap, or the top 10 eigenvalues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Detail {
+    Spectrum,
+    Top10,
+}
+
+/// The main view: measures against depth, or the width sweep (the paper's Fig. 3a).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ViewKind {
+    Depth,
+    Sweep,
+}
+
+/// Page elements a link may hide (`hide=depth,seed,…`); `embed=1` hides every control.
+pub const HIDEABLE: &[&str] = &[
+    "bn", "depth", "width", "batch", "act", "norm", "init", "gamma", "input", "metric", "tau",
+    "xaxis", "yaxis", "detail", "every", "seed", "seeds", "preset", "header", "spectrum", "scale",
+    "geometry", "about",
+];
+
+/// Largest presentation font scale (`fs`), enough for a 4K projector at the back of a hall.
+pub const MAX_FONT_SCALE: f64 = 4.0;
+
 /// A keyword-valued parameter: its URL spelling for every variant.
 trait Keyword: Sized + Copy + PartialEq + 'static {
     const ALL: &'static [(Self, &'static str)];
@@ -152,6 +178,14 @@ impl Keyword for Metric {
 impl Keyword for Axis {
     const ALL: &'static [(Self, &'static str)] = &[(Axis::Lin, "lin"), (Axis::Log, "log")];
 }
+impl Keyword for Detail {
+    const ALL: &'static [(Self, &'static str)] =
+        &[(Detail::Spectrum, "spectrum"), (Detail::Top10, "top10")];
+}
+impl Keyword for ViewKind {
+    const ALL: &'static [(Self, &'static str)] =
+        &[(ViewKind::Depth, "depth"), (ViewKind::Sweep, "sweep")];
+}
 
 impl Activation {
     /// Weight variance gain: 2 for ReLU (He), 1 for linear and tanh.
@@ -214,10 +248,22 @@ impl Axis {
         Keyword::name(self)
     }
 }
+impl Detail {
+    pub fn name(self) -> &'static str {
+        Keyword::name(self)
+    }
+}
+impl ViewKind {
+    pub fn name(self) -> &'static str {
+        Keyword::name(self)
+    }
+}
 
 /// The complete state of a view; see the module docs for the link format.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Params {
+    /// The preset this view started from (its caption is shown), if any.
+    pub preset: Option<&'static str>,
     /// Number of layers L.
     pub depth: u32,
     /// Width d: rows of H, neurons per layer.
@@ -241,6 +287,20 @@ pub struct Params {
     pub metric: Metric,
     /// Depth-axis scale of the charts (view only).
     pub xaxis: Axis,
+    /// Value-axis scale of the main chart (view only).
+    pub yaxis: Axis,
+    /// What the secondary chart shows (view only).
+    pub detail: Detail,
+    /// Depth view or width sweep (view only).
+    pub view: ViewKind,
+    /// The layer whose samples the geometry view shows; `None` = the last layer (view only).
+    pub layer: Option<u32>,
+    /// Presentation font scale, 0.5 to 4 (view only).
+    pub fs: f64,
+    /// Embed mode: every control hidden, the charts alone (view only).
+    pub embed: bool,
+    /// Page elements hidden, from [`HIDEABLE`], in its order (view only).
+    pub hide: Vec<&'static str>,
 }
 
 impl Default for Params {
@@ -265,6 +325,14 @@ impl Default for Params {
             every: None,
             metric: Metric::SoftRank,
             xaxis: Axis::Lin,
+            yaxis: Axis::Lin,
+            detail: Detail::Spectrum,
+            view: ViewKind::Depth,
+            layer: None,
+            fs: 1.0,
+            embed: false,
+            hide: Vec::new(),
+            preset: None,
         }
     }
 }
@@ -300,8 +368,8 @@ impl std::error::Error for ParamErrors {}
 
 /// Every key the link format knows, in canonical order.
 pub const KEYS: &[&str] = &[
-    "depth", "width", "batch", "act", "norm", "init", "gamma", "input", "tau", "seed", "seeds",
-    "every", "metric", "xaxis",
+    "preset", "depth", "width", "batch", "act", "norm", "init", "gamma", "input", "tau", "seed",
+    "seeds", "every", "metric", "xaxis", "yaxis", "detail", "view", "layer", "fs", "embed", "hide",
 ];
 
 /// Longest value shown back in an error message; longer values are cut with an ellipsis.
@@ -443,8 +511,22 @@ impl Params {
     pub fn parse_lenient(query: &str) -> (Params, Vec<ParamError>) {
         let (pairs, mut errors) = split_query(query);
         let mut p = Params::default();
+        // A preset applies first, whatever its position; the link's other keys override it.
+        if let Some((_, name)) = pairs.iter().find(|(k, _)| k == "preset") {
+            match crate::presets::find(name) {
+                Some(preset) => {
+                    p = Params::parse(preset.query).unwrap_or_default();
+                    p.preset = Some(preset.name);
+                }
+                None => {
+                    let names: Vec<&str> = crate::presets::PRESETS.iter().map(|x| x.name).collect();
+                    errors.push(error("preset", name, format!("one of {}", names.join(", "))));
+                }
+            }
+        }
         let mut seen: Vec<&str> = Vec::new();
         let mut every_given: Option<(u32, String)> = None;
+        let mut layer_given: Option<(u32, String)> = None;
         for (key, value) in &pairs {
             let Some(canonical) = KEYS.iter().find(|k| **k == key.as_str()) else {
                 errors.push(ParamError {
@@ -464,7 +546,14 @@ impl Params {
                 continue;
             }
             seen.push(canonical);
-            if let Err(e) = p.set(canonical, value, &mut every_given) {
+            if *canonical == "preset" {
+                continue;
+            }
+            let deferred = match *canonical {
+                "every" => &mut every_given,
+                _ => &mut layer_given,
+            };
+            if let Err(e) = p.set(canonical, value, deferred) {
                 errors.push(e);
             }
         }
@@ -480,15 +569,27 @@ impl Params {
                 ));
             }
         }
+        if let Some((l, raw)) = layer_given {
+            if l <= p.depth {
+                p.layer = Some(l);
+            } else {
+                errors.push(error(
+                    "layer",
+                    &raw,
+                    format!("an integer from 0 to depth ({})", p.depth),
+                ));
+            }
+        }
         (p, errors)
     }
 
     /// Sets one key from its decoded string value (the key is known to be in [`KEYS`]).
+    /// `every` and `layer` depend on the final depth: they go to `deferred` for a later check.
     fn set(
         &mut self,
         key: &str,
         value: &str,
-        every: &mut Option<(u32, String)>,
+        deferred: &mut Option<(u32, String)>,
     ) -> Result<(), ParamError> {
         let dim = |v: &str| parse_uint(key, v, MIN_DIM as u64, MAX_DIM as u64).map(|x| x as usize);
         match key {
@@ -501,10 +602,11 @@ impl Params {
             "input" => self.input = parse_keyword(key, value)?,
             "metric" => self.metric = parse_keyword(key, value)?,
             "xaxis" => self.xaxis = parse_keyword(key, value)?,
+            "gamma" if value == "none" => self.gamma = None,
             "gamma" => match parse_real(value) {
                 Some(g) if g > 0.0 && g <= 1e6 => self.gamma = Some(g),
                 _ => {
-                    let allowed = "a number with 0 < γ ≤ 1e6 (omit the key for a plain layer W)";
+                    let allowed = "a number with 0 < γ ≤ 1e6, or none for a plain layer W";
                     return Err(error(key, value, allowed.into()));
                 }
             },
@@ -514,37 +616,102 @@ impl Params {
             },
             "seed" => self.seed = parse_uint(key, value, 0, u64::MAX)?,
             "seeds" => self.seeds = parse_uint(key, value, 1, MAX_SEEDS as u64)? as u32,
+            "every" if value == "auto" => self.every = None,
             "every" => {
                 let k = parse_uint(key, value, 1, MAX_DEPTH as u64)? as u32;
-                *every = Some((k, value.to_string()));
+                *deferred = Some((k, value.to_string()));
+            }
+            "layer" if value == "last" => self.layer = None,
+            "layer" => {
+                let k = parse_uint(key, value, 0, MAX_DEPTH as u64)? as u32;
+                *deferred = Some((k, value.to_string()));
+            }
+            "yaxis" => self.yaxis = parse_keyword(key, value)?,
+            "detail" => self.detail = parse_keyword(key, value)?,
+            "view" => self.view = parse_keyword(key, value)?,
+            "fs" => match parse_real(value) {
+                Some(f) if (0.5..=MAX_FONT_SCALE).contains(&f) => self.fs = f,
+                _ => return Err(error(key, value, "a number from 0.5 to 4".into())),
+            },
+            "embed" => match value {
+                "0" => self.embed = false,
+                "1" => self.embed = true,
+                _ => return Err(error(key, value, "0 or 1".into())),
+            },
+            "hide" => {
+                let allowed = || format!("a comma-separated list of {}", HIDEABLE.join(", "));
+                let mut hidden = Vec::new();
+                for item in value.split(',') {
+                    match HIDEABLE.iter().find(|h| **h == item) {
+                        Some(h) => hidden.push(*h),
+                        None => return Err(error(key, value, allowed())),
+                    }
+                }
+                // Canonical: HIDEABLE's order, each once.
+                self.hide = HIDEABLE
+                    .iter()
+                    .copied()
+                    .filter(|h| hidden.contains(h))
+                    .collect();
             }
             _ => unreachable!("set() is only called with keys from KEYS"),
         }
         Ok(())
     }
 
-    /// The canonical query string: every key in [`KEYS`] order; `gamma` and `every` only when set.
+    /// The canonical query string, keys in [`KEYS`] order: `preset`, `gamma`, `every`, `layer`,
+    /// `fs`, `embed` and `hide` only when set (after a preset, unset `gamma`, `every` and `layer`
+    /// are written as `none`, `auto`, `last` so they override it), every other key always.
+    /// The comma of `hide` is written as `%2C`.
     pub fn to_query(&self) -> String {
-        let mut parts: Vec<(&str, String)> = vec![
+        let mut parts: Vec<(&str, String)> = Vec::new();
+        if let Some(name) = self.preset {
+            parts.push(("preset", name.into()));
+        }
+        parts.extend([
             ("depth", self.depth.to_string()),
             ("width", self.width.to_string()),
             ("batch", self.batch.to_string()),
             ("act", self.act.name().into()),
             ("norm", self.norm.name().into()),
             ("init", self.init.name().into()),
-        ];
-        if let Some(g) = self.gamma {
-            parts.push(("gamma", format_real(g)));
+        ]);
+        // Unset optional keys are omitted, except after a preset that might set them.
+        let explicit = self.preset.is_some();
+        match self.gamma {
+            Some(g) => parts.push(("gamma", format_real(g))),
+            None if explicit => parts.push(("gamma", "none".into())),
+            None => {}
         }
         parts.push(("input", self.input.name().into()));
         parts.push(("tau", format_real(self.tau)));
         parts.push(("seed", self.seed.to_string()));
         parts.push(("seeds", self.seeds.to_string()));
-        if let Some(k) = self.every {
-            parts.push(("every", k.to_string()));
+        match self.every {
+            Some(k) => parts.push(("every", k.to_string())),
+            None if explicit => parts.push(("every", "auto".into())),
+            None => {}
         }
         parts.push(("metric", self.metric.name().into()));
         parts.push(("xaxis", self.xaxis.name().into()));
+        parts.push(("yaxis", self.yaxis.name().into()));
+        parts.push(("detail", self.detail.name().into()));
+        parts.push(("view", self.view.name().into()));
+        // Presentation keys only when set, so ordinary links stay short.
+        match self.layer {
+            Some(l) => parts.push(("layer", l.to_string())),
+            None if explicit => parts.push(("layer", "last".into())),
+            None => {}
+        }
+        if self.fs != 1.0 {
+            parts.push(("fs", format_real(self.fs)));
+        }
+        if self.embed {
+            parts.push(("embed", "1".into()));
+        }
+        if !self.hide.is_empty() {
+            parts.push(("hide", self.hide.join(",")));
+        }
         parts
             .iter()
             .map(|(k, v)| format!("{k}={}", percent_encode(v)))

@@ -7,8 +7,9 @@
 //! Sizes are in device pixels; [`Style::scale`] (device pixel ratio × presentation font scale)
 //! multiplies every font and line, which keeps charts crisp on HiDPI screens and projectors.
 
-use crate::params::{Axis, Metric, Norm};
+use crate::params::{Axis, Detail, Metric, Norm, ViewKind};
 use crate::scene::{norm_label, RunKind, Scene};
+use crate::sweep;
 use crate::theory;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
@@ -61,8 +62,10 @@ pub struct Level {
 #[derive(Clone, Debug)]
 pub struct LineChart {
     pub title: String,
+    pub x_label: String,
     pub y_label: String,
     pub x_log: bool,
+    pub y_log: bool,
     pub x_range: (f64, f64),
     pub y_range: (f64, f64),
     pub lines: Vec<Line>,
@@ -173,29 +176,65 @@ fn theory_line(scene: &Scene, metric: Metric, log: bool) -> Option<Line> {
     })
 }
 
+/// The smallest and largest y of some lines (bands included), if any is finite.
+fn data_y_extent(lines: &[Line]) -> Option<(f64, f64)> {
+    let ys = lines.iter().flat_map(|l| {
+        l.points
+            .iter()
+            .map(|p| p.1)
+            .chain(l.band.iter().flat_map(|b| [b.1, b.2]))
+    });
+    let (lo, hi) = ys
+        .filter(|y| y.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
+            (lo.min(y), hi.max(y))
+        });
+    lo.is_finite().then_some((lo, hi))
+}
+
+/// A log axis range covering the positive data, padded to whole decades' tenths.
+fn log_range(lines: &[Line], fallback: (f64, f64)) -> (f64, f64) {
+    let positive: Vec<Line> = lines
+        .iter()
+        .map(|l| Line {
+            points: l.points.iter().copied().filter(|p| p.1 > 0.0).collect(),
+            band: l.band.iter().copied().filter(|b| b.1 > 0.0).collect(),
+            ..l.clone()
+        })
+        .collect();
+    match data_y_extent(&positive) {
+        Some((lo, hi)) => {
+            let lo = 10f64.powf(lo.log10().floor());
+            let hi = 10f64.powf((hi.log10() + 0.05).ceil()).max(lo * 10.0);
+            (lo, hi)
+        }
+        None => fallback,
+    }
+}
+
 /// y range for a metric: rank measures on [0, min(d, N)], unit measures on [0, 1], the log
-/// norm fitted to its data.
+/// norm fitted to its data; on a log axis, the positive data's decades.
 fn y_range(scene: &Scene, metric: Metric, lines: &[Line]) -> (f64, f64) {
     let p = &scene.params;
+    if p.yaxis == Axis::Log && metric != Metric::Log10Norm {
+        let cap = if metric.is_rank() {
+            p.width.min(p.batch) as f64 * 1.5
+        } else {
+            1.5
+        };
+        let (lo, hi) = log_range(lines, (0.1, cap));
+        return (lo, hi.min(cap.max(lo * 10.0)));
+    }
     match metric {
         m if m.is_rank() => (0.0, p.width.min(p.batch) as f64 * 1.05),
         Metric::OrthogonalityGap | Metric::MeanAbsCos => (0.0, 1.05),
-        _ => {
-            let ys = lines.iter().flat_map(|l| {
-                l.points
-                    .iter()
-                    .map(|p| p.1)
-                    .chain(l.band.iter().flat_map(|b| [b.1, b.2]))
-            });
-            let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
-                (lo.min(y), hi.max(y))
-            });
-            if !lo.is_finite() {
-                return (-1.0, 1.0);
+        _ => match data_y_extent(lines) {
+            Some((lo, hi)) => {
+                let pad = ((hi - lo) * 0.08).max(0.5);
+                (lo - pad, hi + pad)
             }
-            let pad = ((hi - lo) * 0.08).max(0.5);
-            (lo - pad, hi + pad)
-        }
+            None => (-1.0, 1.0),
+        },
     }
 }
 
@@ -223,10 +262,13 @@ pub fn rank_chart(scene: &Scene) -> LineChart {
         });
     }
     let y = y_range(scene, metric, &lines);
+    let y_log = scene.params.yaxis == Axis::Log && metric != Metric::Log10Norm;
     LineChart {
         title: format!("{} vs depth", metric.label()),
+        x_label: "layer".into(),
         y_label: metric.label().to_string(),
         x_log: log,
+        y_log,
         x_range: range,
         y_range: y,
         lines,
@@ -244,9 +286,108 @@ pub fn norm_chart(scene: &Scene) -> LineChart {
     let y = y_range(scene, Metric::Log10Norm, &lines);
     LineChart {
         title: "scale of the representation".into(),
+        x_label: "layer".into(),
         y_label: "log10 ‖H‖F".into(),
         x_log: log,
+        y_log: false,
         x_range: range,
+        y_range: y,
+        lines,
+        levels: Vec::new(),
+    }
+}
+
+/// How many eigenvalues the top-k chart follows (the paper's Fig. 3b shows ten).
+pub const TOP_K: usize = 10;
+
+/// The top 10 eigenvalues of HHᵀ (H scaled to ‖H‖_F = 1) of the main run's first seed against
+/// depth on a log axis: the paper's Fig. 3b.
+pub fn top_eigen_chart(scene: &Scene) -> LineChart {
+    let (log, range) = x_range(scene);
+    let rows = scene.first_seed_rows(RunKind::Main);
+    let k = TOP_K.min(scene.params.width.min(scene.params.batch));
+    let lines: Vec<Line> = (0..k)
+        .map(|i| Line {
+            label: match i {
+                0 => "λ1 (largest)".into(),
+                i if i + 1 == k => format!("λ{k}"),
+                _ => String::new(),
+            },
+            color: viridis(i as f64 / (k.max(2) - 1) as f64 * 0.9),
+            opacity: 1.0,
+            dashed: false,
+            points: rows
+                .iter()
+                .filter_map(|r| {
+                    let s = r.singular_values.get(i)?;
+                    x_of(r.layer, log).map(|x| (x, (s * s).max(1e-30)))
+                })
+                .collect(),
+            band: Vec::new(),
+        })
+        .collect();
+    let y = log_range(&lines, (1e-12, 1.0));
+    LineChart {
+        title: format!(
+            "top {k} eigenvalues of HHᵀ, ‖H‖F = 1 ({})",
+            norm_label(scene.params.norm)
+        ),
+        x_label: "layer".into(),
+        y_label: "eigenvalue λi".into(),
+        x_log: log,
+        y_log: true,
+        x_range: range,
+        y_range: y,
+        lines,
+        levels: Vec::new(),
+    }
+}
+
+/// The width sweep: depth-averaged metric against d (log–log) with √d and d references scaled
+/// through the first point, and the fitted slope in the title.
+pub fn sweep_chart(scene: &Scene) -> LineChart {
+    let metric = scene.params.metric;
+    let points: Vec<(f64, f64)> = scene
+        .sweep_points()
+        .iter()
+        .map(|p| (p.width as f64, p.mean))
+        .collect();
+    let (w0, w1) = (
+        sweep::WIDTHS[0] as f64,
+        sweep::WIDTHS[sweep::WIDTHS.len() - 1] as f64,
+    );
+    let mut lines = vec![Line {
+        label: format!("{} (depth average)", norm_label(scene.params.norm)),
+        color: run_color(scene.params.norm),
+        opacity: 1.0,
+        dashed: false,
+        points: points.clone(),
+        band: Vec::new(),
+    }];
+    if let Some(&(x, y)) = points.first() {
+        for (label, power, color) in [("∝ √d", 0.5, GREEN), ("∝ d", 1.0, INK)] {
+            let c = y / x.powf(power);
+            lines.push(Line {
+                label: label.into(),
+                color,
+                opacity: 0.8,
+                dashed: true,
+                points: vec![(w0, c * w0.powf(power)), (w1, c * w1.powf(power))],
+                band: Vec::new(),
+            });
+        }
+    }
+    let fit = sweep::log_log_fit(&points)
+        .map(|(s, _)| format!(" — fitted slope {s:.2}"))
+        .unwrap_or_default();
+    let y = log_range(&lines, (0.5, 512.0));
+    LineChart {
+        title: format!("depth-averaged {} vs width{fit}", metric.label()),
+        x_label: "width d (= batch N)".into(),
+        y_label: metric.label().to_string(),
+        x_log: true,
+        y_log: true,
+        x_range: (w0 / 1.2, w1 * 1.2),
         y_range: y,
         lines,
         levels: Vec::new(),
@@ -255,7 +396,9 @@ pub fn norm_chart(scene: &Scene) -> LineChart {
 
 /// A tick label: integers without ".0", others with the digits they need.
 fn tick(v: f64) -> String {
-    if (v.fract() == 0.0 && v.abs() < 1e15) || v.abs() >= 10.0 {
+    if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e6) {
+        format!("{v:.0e}")
+    } else if (v.fract() == 0.0 && v.abs() < 1e15) || v.abs() >= 10.0 {
         format!("{v:.0}")
     } else {
         format!("{v:.2}").trim_end_matches('0').to_string()
@@ -274,24 +417,29 @@ pub fn draw_line_chart<DB: DrawingBackend>(
 ) -> Result<Frame, String> {
     let (x0, x1) = chart.x_range;
     let (y0, y1) = chart.y_range;
-    if chart.x_log {
-        draw_lines_on(area, chart, style, (x0..x1).log_scale(), y0..y1)
-    } else {
-        draw_lines_on(area, chart, style, x0..x1, y0..y1)
+    match (chart.x_log, chart.y_log) {
+        (false, false) => draw_lines_on(area, chart, style, x0..x1, y0..y1),
+        (true, false) => draw_lines_on(area, chart, style, (x0..x1).log_scale(), y0..y1),
+        (false, true) => draw_lines_on(area, chart, style, x0..x1, (y0..y1).log_scale()),
+        (true, true) => {
+            draw_lines_on(area, chart, style, (x0..x1).log_scale(), (y0..y1).log_scale())
+        }
     }
 }
 
-fn draw_lines_on<DB, XR>(
+fn draw_lines_on<DB, XR, YR>(
     area: &DrawingArea<DB, Shift>,
     chart: &LineChart,
     style: &Style,
     x_spec: XR,
-    y_spec: std::ops::Range<f64>,
+    y_spec: YR,
 ) -> Result<Frame, String>
 where
     DB: DrawingBackend,
     XR: AsRangedCoord<Value = f64>,
     XR::CoordDescType: ValueFormatter<f64>,
+    YR: AsRangedCoord<Value = f64>,
+    YR::CoordDescType: ValueFormatter<f64>,
 {
     area.fill(&WHITE).map_err(err)?;
     let mut ctx = ChartBuilder::on(area)
@@ -303,7 +451,7 @@ where
         .build_cartesian_2d(x_spec, y_spec)
         .map_err(err)?;
     ctx.configure_mesh()
-        .x_desc("layer")
+        .x_desc(&chart.x_label)
         .y_desc(&chart.y_label)
         .label_style(style.font(12.0))
         .axis_desc_style(style.font(13.0))
@@ -317,7 +465,18 @@ where
         .map_err(err)?;
 
     let width = style.px(2.5);
-    for line in &chart.lines {
+    // A log axis cannot show zero or negative values: those points are left out.
+    let shown = |y: f64| !chart.y_log || y > 0.0;
+    let lines: Vec<Line> = chart
+        .lines
+        .iter()
+        .map(|l| Line {
+            points: l.points.iter().copied().filter(|p| shown(p.1)).collect(),
+            band: l.band.iter().copied().filter(|b| shown(b.1)).collect(),
+            ..l.clone()
+        })
+        .collect();
+    for line in &lines {
         if line.band.len() > 1 {
             let mut poly: Vec<(f64, f64)> = line.band.iter().map(|b| (b.0, b.2)).collect();
             poly.extend(line.band.iter().rev().map(|b| (b.0, b.1)));
@@ -328,7 +487,7 @@ where
             .map_err(err)?;
         }
     }
-    for line in &chart.lines {
+    for line in &lines {
         if line.points.is_empty() {
             continue;
         }
@@ -673,9 +832,16 @@ pub fn draw_chart<DB: DrawingBackend>(
     chart: ChartKind,
     style: &Style,
 ) -> Result<Vec<Frame>, String> {
+    let p = &scene.params;
     match chart {
+        ChartKind::Rank if p.view == ViewKind::Sweep => {
+            draw_line_chart(area, &sweep_chart(scene), style).map(|f| vec![f])
+        }
         ChartKind::Rank => draw_line_chart(area, &rank_chart(scene), style).map(|f| vec![f]),
         ChartKind::Norm => draw_line_chart(area, &norm_chart(scene), style).map(|f| vec![f]),
+        ChartKind::Spectrum if p.detail == Detail::Top10 => {
+            draw_line_chart(area, &top_eigen_chart(scene), style).map(|f| vec![f])
+        }
         ChartKind::Spectrum => draw_heatmaps(area, &spectrum_heatmaps(scene), style),
     }
 }

@@ -5,8 +5,9 @@
 //! The browser's worker streams rows into a `Scene` on the main thread; the charts in
 //! [`crate::plot`] and the `#summary` sentence are read from it. Pure Rust, tested natively.
 
-use crate::params::{Metric, Norm, Params};
+use crate::params::{Metric, Norm, Params, ViewKind};
 use crate::run::Row;
+use crate::sweep;
 use serde::{Deserialize, Serialize};
 
 /// Which of the two overlaid runs a row belongs to.
@@ -53,6 +54,19 @@ pub struct Scene {
     twin_runs: Runs,
     /// Messages of runs that stopped early.
     pub errors: Vec<String>,
+    /// Width sweep rows: `sweep_rows[i][s]` for width `sweep::WIDTHS[i]`, seed index `s`.
+    sweep_rows: Vec<Vec<Vec<Row>>>,
+    /// Animation: only layers up to this one are shown (`None` = everything computed).
+    cutoff: Option<u32>,
+}
+
+/// The depth-averaged metric at one width of the sweep.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SweepPoint {
+    pub width: usize,
+    pub mean: f64,
+    /// Evaluated layers (over all seeds) in the average.
+    pub count: usize,
 }
 
 impl Scene {
@@ -64,7 +78,70 @@ impl Scene {
             main: Runs::new(seeds),
             twin_runs: Runs::new(seeds),
             errors: Vec::new(),
+            sweep_rows: vec![vec![Vec::new(); seeds]; sweep::WIDTHS.len()],
+            cutoff: None,
         }
+    }
+
+    /// Shows layers up to `layer` only (animation), or everything with `None`.
+    pub fn set_cutoff(&mut self, layer: Option<u32>) {
+        self.cutoff = layer;
+    }
+
+    pub fn cutoff(&self) -> Option<u32> {
+        self.cutoff
+    }
+
+    fn visible(&self, row: &Row) -> bool {
+        self.cutoff.is_none_or(|c| row.layer <= c)
+    }
+
+    /// Adds sweep rows of the run at `width`.
+    pub fn push_sweep(&mut self, width: usize, rows: Vec<Row>) -> Result<(), String> {
+        let i = sweep::WIDTHS
+            .iter()
+            .position(|&w| w == width)
+            .ok_or_else(|| format!("width {width} is not part of the sweep"))?;
+        let base = self.params.seed;
+        for row in rows {
+            let s = row.seed.wrapping_sub(base);
+            if s >= self.params.seeds as u64 {
+                return Err(format!("row of seed {} does not belong to this view", row.seed));
+            }
+            self.sweep_rows[i][s as usize].push(row);
+        }
+        Ok(())
+    }
+
+    /// The depth average (layers ≥ 1, all seeds) of the view's metric at each width reached so far.
+    pub fn sweep_points(&self) -> Vec<SweepPoint> {
+        let metric = self.params.metric;
+        sweep::WIDTHS
+            .iter()
+            .zip(&self.sweep_rows)
+            .filter_map(|(&width, seeds)| {
+                let values: Vec<f64> = seeds
+                    .iter()
+                    .flatten()
+                    .filter(|r| r.layer >= 1)
+                    .filter_map(|r| r.value(metric))
+                    .collect();
+                (!values.is_empty()).then(|| SweepPoint {
+                    width,
+                    mean: values.iter().sum::<f64>() / values.len() as f64,
+                    count: values.len(),
+                })
+            })
+            .collect()
+    }
+
+    /// Whether every width of the sweep reached the full depth for every seed.
+    fn sweep_complete(&self) -> bool {
+        let depth = self.params.depth;
+        self.sweep_rows
+            .iter()
+            .flatten()
+            .all(|r| r.last().is_some_and(|row| row.layer == depth))
     }
 
     /// The parameters of a run kind.
@@ -103,13 +180,17 @@ impl Scene {
         Ok(())
     }
 
-    /// Rows of the first seed of a kind (the spectrum view shows one network, not an average).
+    /// Visible rows of the first seed of a kind (the spectrum view shows one network, not an
+    /// average).
     pub fn first_seed_rows(&self, kind: RunKind) -> &[Row] {
-        self.runs(kind)
+        let rows = self
+            .runs(kind)
             .per_seed
             .first()
             .map(Vec::as_slice)
-            .unwrap_or(&[])
+            .unwrap_or(&[]);
+        let end = rows.partition_point(|r| self.visible(r));
+        &rows[..end]
     }
 
     /// Every row of a kind, seed by seed (the CSV export's order, as the CLI prints it).
@@ -128,6 +209,7 @@ impl Scene {
             let mut values = runs
                 .iter()
                 .filter_map(|r| r.get(i))
+                .filter(|row| self.visible(row))
                 .filter_map(|row| row.value(metric).map(|v| (row.layer, v)));
             let Some((layer, first)) = values.next() else {
                 continue;
@@ -150,14 +232,16 @@ impl Scene {
         out
     }
 
-    /// Layers completed by the slowest seed of a kind (what is fully known so far).
+    /// Layers completed by the slowest seed of a kind (what is fully known and shown so far).
     pub fn layer_reached(&self, kind: RunKind) -> u32 {
-        self.runs(kind)
+        let reached = self
+            .runs(kind)
             .per_seed
             .iter()
             .map(|r| r.last().map(|row| row.layer).unwrap_or(0))
             .min()
-            .unwrap_or(0)
+            .unwrap_or(0);
+        self.cutoff.map_or(reached, |c| reached.min(c))
     }
 
     /// The value of the view's metric at the last layer reached by a kind (mean over seeds).
@@ -165,8 +249,11 @@ impl Scene {
         self.band(kind, self.params.metric).last().copied()
     }
 
-    /// Whether both runs have reached the full depth.
+    /// Whether every run of the view has reached the full depth.
     pub fn is_complete(&self) -> bool {
+        if self.params.view == ViewKind::Sweep {
+            return self.sweep_complete();
+        }
         let depth = self.params.depth;
         [RunKind::Main, RunKind::Twin].iter().all(|&k| {
             self.runs(k)
@@ -179,6 +266,9 @@ impl Scene {
     /// The view in one sentence, for `#summary` and screen readers, e.g.
     /// "Depth 50, width 64, batch 64: soft rank 14.2 with BatchNorm, 3.1 without."
     pub fn summary(&self) -> String {
+        if self.params.view == ViewKind::Sweep {
+            return self.sweep_summary();
+        }
         let p = &self.params;
         let metric = p.metric;
         let (with_kind, without_kind) = if p.norm == Norm::None {
@@ -215,6 +305,38 @@ impl Scene {
             at(with_kind),
             norm_phrase(with_norm),
             at(without_kind),
+        )
+    }
+
+    /// The sweep in one sentence: the fitted exponent of rank against width.
+    fn sweep_summary(&self) -> String {
+        let p = &self.params;
+        let points = self.sweep_points();
+        let pairs: Vec<(f64, f64)> = points.iter().map(|q| (q.width as f64, q.mean)).collect();
+        let widths = format!(
+            "{}–{}",
+            sweep::WIDTHS[0],
+            sweep::WIDTHS[sweep::WIDTHS.len() - 1]
+        );
+        let depth = p.depth;
+        let done = self
+            .sweep_rows
+            .iter()
+            .filter(|seeds| seeds.iter().all(|r| r.last().is_some_and(|row| row.layer == depth)))
+            .count();
+        let fit = crate::sweep::log_log_fit(&pairs)
+            .map(|(slope, _)| format!("grows as d^{slope:.2} (√d would be d^0.50)"))
+            .unwrap_or_else(|| "is being computed".into());
+        let progress = if done < sweep::WIDTHS.len() {
+            format!(" ({done} of {} widths so far)", sweep::WIDTHS.len())
+        } else {
+            String::new()
+        };
+        format!(
+            "Width sweep d = N = {widths}, depth {}, {}: the depth-averaged {} {fit}{progress}.",
+            p.depth,
+            norm_label(p.norm),
+            p.metric.label()
         )
     }
 

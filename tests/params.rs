@@ -41,6 +41,31 @@ fn random_params(rng: &mut StdRng) -> Params {
         },
         metric: pick(rng, &Metric::all().collect::<Vec<_>>()),
         xaxis: pick(rng, &[Axis::Lin, Axis::Log]),
+        yaxis: pick(rng, &[Axis::Lin, Axis::Log]),
+        detail: pick(rng, &[Detail::Spectrum, Detail::Top10]),
+        view: pick(rng, &[ViewKind::Depth, ViewKind::Sweep]),
+        layer: if rng.random::<bool>() {
+            Some(rng.random_range(0..=depth))
+        } else {
+            None
+        },
+        fs: if rng.random::<bool>() {
+            rng.random_range(0.5..=MAX_FONT_SCALE)
+        } else {
+            1.0
+        },
+        embed: rng.random::<bool>(),
+        hide: HIDEABLE
+            .iter()
+            .copied()
+            .filter(|_| rng.random_range(0..4) == 0)
+            .collect(),
+        // A preset only sets defaults that the other keys override, so any params may carry one.
+        preset: if rng.random_range(0..4) == 0 {
+            Some(pick(rng, &rankscope::presets::PRESETS).name)
+        } else {
+            None
+        },
     }
 }
 
@@ -98,6 +123,16 @@ fn bad_values_name_the_key_the_value_and_what_is_allowed() {
         ("depth=10&every=11", "every", "1 to depth (10)"),
         ("metric=rank", "metric", "soft_rank"),
         ("xaxis=loglog", "xaxis", "lin, log"),
+        ("yaxis=sqrt", "yaxis", "lin, log"),
+        ("detail=all", "detail", "spectrum, top10"),
+        ("view=3d", "view", "depth, sweep"),
+        ("depth=10&layer=11", "layer", "0 to depth (10)"),
+        ("fs=0.1", "fs", "0.5 to 4"),
+        ("fs=inf", "fs", "0.5 to 4"),
+        ("embed=yes", "embed", "0 or 1"),
+        ("hide=depth,bogus", "hide", "comma-separated list"),
+        ("hide=", "hide", "comma-separated list"),
+        ("preset=fig9", "preset", "fig2-linear"),
         ("colour=red", "colour", "unknown key"),
         ("depth=5&depth=6", "depth", "more than once"),
         ("depth=%ZZ", "depth", "percent-escape"),
@@ -137,6 +172,14 @@ fn encoded_and_sloppy_queries_parse() {
     assert_eq!((p.depth, p.act), (10, Activation::Relu));
     let p = Params::parse("gamma=1e-2&tau=.25").expect("valid");
     assert_eq!((p.gamma, p.tau), (Some(0.01), 0.25));
+}
+
+#[test]
+fn hide_is_canonical_and_embed_flags() {
+    let p = Params::parse("hide=seed,depth,seed&embed=1&fs=2.5").expect("valid");
+    assert_eq!(p.hide, vec!["depth", "seed"]);
+    assert!(p.embed && p.fs == 2.5);
+    assert!(p.to_query().ends_with("&fs=2.5&embed=1&hide=depth%2Cseed"));
 }
 
 #[test]

@@ -1,0 +1,71 @@
+//! The width sweep (the paper's Fig. 3a): the same normalised chain at widths 8 … 256 with
+//! N = d, its depth-averaged rank against d on log–log axes, and the fitted slope (≈ ½ means
+//! rank ∝ √d).
+
+use crate::params::Params;
+
+/// Widths swept, log-spaced.
+pub const WIDTHS: &[usize] = &[8, 16, 32, 64, 128, 256];
+/// About this many evaluated layers per width (every layer is still advanced).
+const EVAL_POINTS: u32 = 40;
+
+/// The runs of a sweep: one `Params` per width, N = d, metrics every ~depth/40 layers unless the
+/// link sets `every`.
+pub fn runs(p: &Params) -> Vec<Params> {
+    WIDTHS
+        .iter()
+        .map(|&d| Params {
+            width: d,
+            batch: d,
+            every: Some(
+                p.every
+                    .unwrap_or_else(|| p.depth.div_ceil(EVAL_POINTS).max(1))
+                    .min(p.depth),
+            ),
+            seeds: p.seeds,
+            ..p.clone()
+        })
+        .collect()
+}
+
+/// Least-squares slope and intercept of ln y against ln x (points with x, y > 0).
+pub fn log_log_fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
+    let logs: Vec<(f64, f64)> = points
+        .iter()
+        .filter(|(x, y)| *x > 0.0 && *y > 0.0)
+        .map(|(x, y)| (x.ln(), y.ln()))
+        .collect();
+    if logs.len() < 2 {
+        return None;
+    }
+    let n = logs.len() as f64;
+    let mx = logs.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = logs.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = logs.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = logs.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    if sxx == 0.0 {
+        return None;
+    }
+    let slope = sxy / sxx;
+    Some((slope, my - slope * mx))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_recovers_a_power_law() {
+        let pts: Vec<(f64, f64)> = WIDTHS.iter().map(|&d| (d as f64, 3.0 * (d as f64).powf(0.5))).collect();
+        let (slope, intercept) = log_log_fit(&pts).expect("fit");
+        assert!((slope - 0.5).abs() < 1e-12 && (intercept - 3f64.ln()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn runs_are_square_and_coarse() {
+        let p = Params::parse("depth=200&view=sweep").expect("valid");
+        let r = runs(&p);
+        assert_eq!(r.len(), WIDTHS.len());
+        assert!(r.iter().all(|q| q.width == q.batch && q.every == Some(5)));
+    }
+}
