@@ -3,10 +3,10 @@
 
 use rankscope::output;
 use rankscope::params::{Params, ViewKind, KEYS};
-use rankscope::sweep;
 use rankscope::plot::{self, ChartKind, Style};
 use rankscope::run::{run_all, Simulation};
 use rankscope::scene::{RunKind, Scene};
+use rankscope::sweep;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
@@ -203,7 +203,9 @@ fn plot(params: &Params, o: &Options) -> io::Result<bool> {
     if params.view == ViewKind::Sweep {
         for p in sweep::runs(params) {
             let run = run_all(&p);
-            scene.push_sweep(p.width, run.rows).map_err(io::Error::other)?;
+            scene
+                .push_sweep(p.width, run.rows)
+                .map_err(io::Error::other)?;
             report(run.errors);
         }
     } else {

@@ -15,6 +15,7 @@ use crate::params::{Activation, Init, Input, Norm, Params};
 use nalgebra::DMatrix;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
+use rand_distr::StandardNormal;
 use std::fmt;
 
 /// Why a network cannot be advanced further.
@@ -45,27 +46,17 @@ impl fmt::Display for NetError {
 
 impl std::error::Error for NetError {}
 
-/// Standard normal samples by the Box–Muller transform, both outputs used.
-struct Gaussian {
-    spare: Option<f64>,
-}
+/// Standard normal samples (Ziggurat, from rand_distr): the hot path of wide, shallow runs.
+struct Gaussian;
 
 impl Gaussian {
     fn new() -> Self {
-        Gaussian { spare: None }
+        Gaussian
     }
 
+    #[inline]
     fn sample(&mut self, rng: &mut StdRng) -> f64 {
-        if let Some(z) = self.spare.take() {
-            return z;
-        }
-        // u1 ∈ (0, 1] keeps ln finite.
-        let u1 = 1.0 - rng.random::<f64>();
-        let u2 = rng.random::<f64>();
-        let r = (-2.0 * u1.ln()).sqrt();
-        let (s, c) = (std::f64::consts::TAU * u2).sin_cos();
-        self.spare = Some(r * s);
-        r * c
+        rng.sample(StandardNormal)
     }
 }
 

@@ -520,7 +520,11 @@ impl Params {
                 }
                 None => {
                     let names: Vec<&str> = crate::presets::PRESETS.iter().map(|x| x.name).collect();
-                    errors.push(error("preset", name, format!("one of {}", names.join(", "))));
+                    errors.push(error(
+                        "preset",
+                        name,
+                        format!("one of {}", names.join(", ")),
+                    ));
                 }
             }
         }

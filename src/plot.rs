@@ -7,6 +7,7 @@
 //! Sizes are in device pixels; [`Style::scale`] (device pixel ratio × presentation font scale)
 //! multiplies every font and line, which keeps charts crisp on HiDPI screens and projectors.
 
+use crate::geometry::Geometry;
 use crate::params::{Axis, Detail, Metric, Norm, ViewKind};
 use crate::scene::{norm_label, RunKind, Scene};
 use crate::sweep;
@@ -99,7 +100,8 @@ impl Frame {
     }
 }
 
-fn run_color(norm: Norm) -> RGBColor {
+/// The colour of a run: blue with normalisation, vermillion without.
+pub fn run_color(norm: Norm) -> RGBColor {
     if norm == Norm::None {
         VERMILLION
     } else {
@@ -396,12 +398,15 @@ pub fn sweep_chart(scene: &Scene) -> LineChart {
 
 /// A tick label: integers without ".0", others with the digits they need.
 fn tick(v: f64) -> String {
-    if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e6) {
+    if v != 0.0 && (v.abs() < 0.01 || v.abs() >= 1e6) {
         format!("{v:.0e}")
     } else if (v.fract() == 0.0 && v.abs() < 1e15) || v.abs() >= 10.0 {
         format!("{v:.0}")
     } else {
-        format!("{v:.2}").trim_end_matches('0').to_string()
+        format!("{v:.2}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
     }
 }
 
@@ -421,9 +426,13 @@ pub fn draw_line_chart<DB: DrawingBackend>(
         (false, false) => draw_lines_on(area, chart, style, x0..x1, y0..y1),
         (true, false) => draw_lines_on(area, chart, style, (x0..x1).log_scale(), y0..y1),
         (false, true) => draw_lines_on(area, chart, style, x0..x1, (y0..y1).log_scale()),
-        (true, true) => {
-            draw_lines_on(area, chart, style, (x0..x1).log_scale(), (y0..y1).log_scale())
-        }
+        (true, true) => draw_lines_on(
+            area,
+            chart,
+            style,
+            (x0..x1).log_scale(),
+            (y0..y1).log_scale(),
+        ),
     }
 }
 
@@ -505,15 +514,15 @@ where
         let color = line.color.mix(line.opacity);
         let legend_w = style.px(18.0) as i32;
         let legend_width = width;
-        series
-            .map_err(err)?
-            .label(line.label.clone())
-            .legend(move |(x, y)| {
+        let drawn = series.map_err(err)?;
+        if !line.label.is_empty() {
+            drawn.label(line.label.clone()).legend(move |(x, y)| {
                 PathElement::new(
                     vec![(x, y), (x + legend_w, y)],
                     color.stroke_width(legend_width),
                 )
             });
+        }
     }
     for level in &chart.levels {
         let shape = GREEN.stroke_width(style.px(2.0));
@@ -803,6 +812,136 @@ fn draw_colour_bar<DB: DrawingBackend>(
         Rectangle::new([(0.0, a), (1.0, b)], viridis(1.0 - a / FLOOR).filled())
     }))
     .map_err(err)?;
+    Ok(())
+}
+
+/// Most cells per side of the cosine matrix drawn (larger batches are subsampled).
+const MAX_COS_CELLS: usize = 96;
+
+/// Draws the samples' geometry of each run: their projection on the top two principal
+/// directions, and the |cos| matrix between samples; returns the frames of the scatter panels.
+pub fn draw_geometry<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    runs: &[(String, RGBColor, &Geometry)],
+    style: &Style,
+) -> Result<Vec<Frame>, String> {
+    area.fill(&WHITE).map_err(err)?;
+    let panels = area.split_evenly((1, 2 * runs.len().max(1)));
+    let mut frames = Vec::new();
+    for (i, (title, color, geo)) in runs.iter().enumerate() {
+        frames.push(draw_scatter(&panels[2 * i], title, *color, geo, style)?);
+        draw_cosines(&panels[2 * i + 1], geo, style)?;
+    }
+    Ok(frames)
+}
+
+fn draw_scatter<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    color: RGBColor,
+    geo: &Geometry,
+    style: &Style,
+) -> Result<Frame, String> {
+    let extent = geo
+        .points
+        .iter()
+        .flat_map(|p| [p.0.abs(), p.1.abs()])
+        .fold(0.0f64, f64::max)
+        .max(1e-12)
+        * 1.1;
+    let mut ctx = ChartBuilder::on(area)
+        .caption(format!("{title}, layer {}", geo.layer), style.font(13.0))
+        .margin(style.px(6.0))
+        .x_label_area_size(style.px(34.0))
+        .y_label_area_size(style.px(44.0))
+        .build_cartesian_2d(-extent..extent, -extent..extent)
+        .map_err(err)?;
+    ctx.configure_mesh()
+        .x_desc(format!("PC 1 ({:.0}%)", geo.explained.0 * 100.0))
+        .y_desc(format!("PC 2 ({:.0}%)", geo.explained.1 * 100.0))
+        .label_style(style.font(10.0))
+        .axis_desc_style(style.font(11.0))
+        .light_line_style(GRID.mix(0.5))
+        .bold_line_style(GRID)
+        .x_labels(4)
+        .y_labels(4)
+        .x_label_formatter(&|v| format!("{v:.2}"))
+        .y_label_formatter(&|v| format!("{v:.2}"))
+        .draw()
+        .map_err(err)?;
+    let r = style.px(3.0);
+    ctx.draw_series(
+        geo.points
+            .iter()
+            .map(|&(x, y)| Circle::new((x, y), r, color.mix(0.75).filled())),
+    )
+    .map_err(err)?;
+    let (xs, ys) = ctx.plotting_area().get_pixel_range();
+    Ok(Frame {
+        left: xs.start as f64,
+        right: xs.end as f64,
+        top: ys.start as f64,
+        bottom: ys.end as f64,
+        x_min: -extent,
+        x_max: extent,
+        x_log: false,
+    })
+}
+
+fn draw_cosines<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    geo: &Geometry,
+    style: &Style,
+) -> Result<(), String> {
+    let n = geo.batch;
+    let step = n.div_ceil(MAX_COS_CELLS).max(1);
+    let idx: Vec<usize> = (0..n).step_by(step).collect();
+    let m = idx.len();
+    let mean_abs = if n > 1 {
+        let mut sum = 0.0;
+        for i in 0..n {
+            for j in 0..n {
+                if i != j {
+                    sum += geo.cosines[i * n + j].abs();
+                }
+            }
+        }
+        sum / (n * (n - 1)) as f64
+    } else {
+        1.0
+    };
+    let mut ctx = ChartBuilder::on(area)
+        .caption(
+            format!("|cos| between samples (mean {mean_abs:.2})"),
+            style.font(13.0),
+        )
+        .margin(style.px(6.0))
+        .x_label_area_size(style.px(34.0))
+        .y_label_area_size(style.px(40.0))
+        .build_cartesian_2d(0.0..m as f64, m as f64..0.0)
+        .map_err(err)?;
+    ctx.configure_mesh()
+        .disable_mesh()
+        .x_desc("sample j")
+        .y_desc("sample i")
+        .label_style(style.font(10.0))
+        .axis_desc_style(style.font(11.0))
+        .x_labels(4)
+        .y_labels(4)
+        .x_label_formatter(&|v| format!("{:.0}", v * step as f64))
+        .y_label_formatter(&|v| format!("{:.0}", v * step as f64))
+        .draw()
+        .map_err(err)?;
+    let cells = idx.iter().enumerate().flat_map(|(a, &i)| {
+        idx.iter().enumerate().map(move |(b, &j)| {
+            let c = geo.cosines[i * n + j].abs();
+            Rectangle::new(
+                [(b as f64, a as f64), (b as f64 + 1.0, a as f64 + 1.0)],
+                viridis(c).filled(),
+            )
+        })
+    });
+    ctx.draw_series(cells).map_err(err)?;
     Ok(())
 }
 

@@ -99,7 +99,7 @@ pub const PRESETS: &[Preset] = &[
         title: "Teaching — wide net (d = 256)",
         caption: "A wide BN net, d = N = 256: BN keeps a rank of order √256 = 16 while the vanilla \
                   net (light) collapses. Compare with the narrow preset (d = 8).",
-        query: "depth=300&width=256&batch=256&norm=bn&metric=participation_ratio&xaxis=log",
+        query: "depth=300&width=256&batch=256&norm=bn&metric=participation_ratio&xaxis=log&every=5",
     },
 ];
 
@@ -117,9 +117,17 @@ mod tests {
     fn every_preset_query_parses_and_names_are_unique() {
         for (i, p) in PRESETS.iter().enumerate() {
             let params = Params::parse(p.query).unwrap_or_else(|e| panic!("{}: {e}", p.name));
-            assert!(params.preset.is_none(), "{}: a preset cannot name a preset", p.name);
+            assert!(
+                params.preset.is_none(),
+                "{}: a preset cannot name a preset",
+                p.name
+            );
             assert!(PRESETS[..i].iter().all(|q| q.name != p.name));
-            assert!(p.caption.len() > 80, "{}: caption says what to look at", p.name);
+            assert!(
+                p.caption.len() > 80,
+                "{}: caption says what to look at",
+                p.name
+            );
         }
     }
 

@@ -74,6 +74,11 @@ impl Simulation {
         self.seed
     }
 
+    /// The parameters this run simulates.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
     /// True when the last layer is done or the run stopped on an error.
     pub fn is_done(&self) -> bool {
         self.error.is_some() || (self.input_emitted && self.net.layer() >= self.params.depth)

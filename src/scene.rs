@@ -106,7 +106,10 @@ impl Scene {
         for row in rows {
             let s = row.seed.wrapping_sub(base);
             if s >= self.params.seeds as u64 {
-                return Err(format!("row of seed {} does not belong to this view", row.seed));
+                return Err(format!(
+                    "row of seed {} does not belong to this view",
+                    row.seed
+                ));
             }
             self.sweep_rows[i][s as usize].push(row);
         }
@@ -322,7 +325,11 @@ impl Scene {
         let done = self
             .sweep_rows
             .iter()
-            .filter(|seeds| seeds.iter().all(|r| r.last().is_some_and(|row| row.layer == depth)))
+            .filter(|seeds| {
+                seeds
+                    .iter()
+                    .all(|r| r.last().is_some_and(|row| row.layer == depth))
+            })
             .count();
         let fit = crate::sweep::log_log_fit(&pairs)
             .map(|(slope, _)| format!("grows as d^{slope:.2} (√d would be d^0.50)"))

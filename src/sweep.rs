@@ -56,7 +56,10 @@ mod tests {
 
     #[test]
     fn fit_recovers_a_power_law() {
-        let pts: Vec<(f64, f64)> = WIDTHS.iter().map(|&d| (d as f64, 3.0 * (d as f64).powf(0.5))).collect();
+        let pts: Vec<(f64, f64)> = WIDTHS
+            .iter()
+            .map(|&d| (d as f64, 3.0 * (d as f64).powf(0.5)))
+            .collect();
         let (slope, intercept) = log_log_fit(&pts).expect("fit");
         assert!((slope - 0.5).abs() < 1e-12 && (intercept - 3f64.ln()).abs() < 1e-12);
     }

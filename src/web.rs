@@ -9,11 +9,14 @@
 //!
 //! Every error crossing into JS is a `JsError` with a sentence the page can show.
 
+use crate::geometry::{self, Geometry};
 use crate::output;
-use crate::params::{ParamError, Params};
+use crate::params::{ParamError, Params, ViewKind};
 use crate::plot::{self, ChartKind, Frame, Style};
+use crate::presets::PRESETS;
 use crate::run::{Row, Simulation};
-use crate::scene::{RunKind, Scene};
+use crate::scene::{norm_label, RunKind, Scene};
+use crate::sweep;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use serde::{Deserialize, Serialize};
@@ -118,11 +121,73 @@ pub fn csv_header() -> String {
     output::CSV_HEADER.to_string()
 }
 
+#[derive(Serialize)]
+struct PresetInfo {
+    name: &'static str,
+    title: &'static str,
+    caption: &'static str,
+}
+
+/// Every preset: `[{name, title, caption}]`, in menu order.
+#[wasm_bindgen]
+pub fn presets() -> Result<JsValue, JsError> {
+    let list: Vec<PresetInfo> = PRESETS
+        .iter()
+        .map(|p| PresetInfo {
+            name: p.name,
+            title: p.title,
+            caption: p.caption,
+        })
+        .collect();
+    to_js(&list)
+}
+
+#[derive(Serialize, Deserialize)]
+struct GeometryPair {
+    main: Option<Geometry>,
+    twin: Option<Geometry>,
+    errors: Vec<String>,
+}
+
+/// The samples' geometry at `layer` of the main and twin runs (first seed):
+/// `{main, twin, errors}`. Runs in the worker (it advances the networks to that layer).
+#[wasm_bindgen]
+pub fn geometry_at(query: &str, layer: u32) -> Result<JsValue, JsError> {
+    let params = Params::parse(query).map_err(|e| JsError::new(&e.to_string()))?;
+    let mut errors = Vec::new();
+    let mut one = |p: &Params| match geometry::at_layer(p, p.seed, layer) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            errors.push(format!("{}: {e}", norm_label(p.norm)));
+            None
+        }
+    };
+    let main = one(&params);
+    let twin = one(&params.twin());
+    to_js(&GeometryPair { main, twin, errors })
+}
+
+/// Rows of one sweep width.
+#[derive(Serialize, Deserialize)]
+struct SweepRows {
+    width: usize,
+    rows: Vec<Row>,
+}
+
 /// Rows produced by one slice, by run kind.
 #[derive(Serialize, Deserialize, Default)]
 struct Batch {
     main: Vec<Row>,
     twin: Vec<Row>,
+    sweep: Vec<SweepRows>,
+}
+
+/// Which part of a view a simulation computes.
+#[derive(Clone, Copy, PartialEq)]
+enum Tag {
+    Main,
+    Twin,
+    Sweep(usize),
 }
 
 #[derive(Serialize)]
@@ -137,7 +202,11 @@ struct StepOutput {
 /// The simulations of one view, advanced in slices by the worker.
 #[wasm_bindgen]
 pub struct Job {
-    sims: Vec<(RunKind, Simulation)>,
+    sims: Vec<(Tag, Simulation)>,
+    /// Cost of one layer of each simulation, for the progress fraction.
+    weights: Vec<f64>,
+    /// Run the simulations one after another (sweep) instead of round-robin.
+    sequential: bool,
     depth: u32,
     cursor: usize,
     /// Layers per `advance` call, adapted so each call takes about a millisecond.
@@ -154,14 +223,33 @@ impl Job {
         let params = Params::parse(query).map_err(|e| JsError::new(&e.to_string()))?;
         let twin = params.twin();
         let mut sims = Vec::new();
-        for seed in params.run_seeds() {
-            sims.push((RunKind::Main, Simulation::new(&params, seed)));
-            if with_twin {
-                sims.push((RunKind::Twin, Simulation::new(&twin, seed)));
+        if params.view == ViewKind::Sweep {
+            // Widths one after another (the narrow ones finish first and show at once).
+            for p in sweep::runs(&params) {
+                for seed in p.run_seeds() {
+                    sims.push((Tag::Sweep(p.width), Simulation::new(&p, seed)));
+                }
+            }
+        } else {
+            for seed in params.run_seeds() {
+                sims.push((Tag::Main, Simulation::new(&params, seed)));
+                if with_twin {
+                    sims.push((Tag::Twin, Simulation::new(&twin, seed)));
+                }
             }
         }
+        // Progress is measured in d²N multiply-adds, so wide sweep runs weigh what they cost.
+        let weights = sims
+            .iter()
+            .map(|(_, s)| {
+                let p = s.params();
+                (p.width * p.width * p.batch) as f64
+            })
+            .collect();
         Ok(Job {
             sims,
+            weights,
+            sequential: params.view == ViewKind::Sweep,
             depth: params.depth,
             cursor: 0,
             chunk: 1,
@@ -176,11 +264,15 @@ impl Job {
         let mut batch = Batch::default();
         while let Some(i) = self.next_unfinished() {
             let t0 = js_sys::Date::now();
-            let (kind, sim) = &mut self.sims[i];
+            let (tag, sim) = &mut self.sims[i];
             let rows = sim.advance(self.chunk);
-            match kind {
-                RunKind::Main => batch.main.extend(rows),
-                RunKind::Twin => batch.twin.extend(rows),
+            match *tag {
+                Tag::Main => batch.main.extend(rows),
+                Tag::Twin => batch.twin.extend(rows),
+                Tag::Sweep(width) => match batch.sweep.iter_mut().find(|s| s.width == width) {
+                    Some(s) => s.rows.extend(rows),
+                    None => batch.sweep.push(SweepRows { width, rows }),
+                },
             }
             let took = js_sys::Date::now() - t0;
             // Aim for ~1 ms per call so the runs grow together and the budget is respected.
@@ -189,7 +281,7 @@ impl Job {
             } else if took > 2.0 && self.chunk > 1 {
                 self.chunk /= 2;
             }
-            self.cursor = i + 1;
+            self.cursor = if self.sequential { i } else { i + 1 };
             if js_sys::Date::now() - start >= budget_ms {
                 break;
             }
@@ -197,12 +289,12 @@ impl Job {
         let errors: Vec<String> = self
             .sims
             .iter()
-            .filter_map(|(kind, sim)| {
+            .filter_map(|(tag, sim)| {
                 sim.error().map(|e| {
-                    let which = if *kind == RunKind::Main {
-                        ""
-                    } else {
-                        " (twin run)"
+                    let which = match tag {
+                        Tag::Main => String::new(),
+                        Tag::Twin => " (twin run)".into(),
+                        Tag::Sweep(w) => format!(" (width {w})"),
                     };
                     format!("seed {}{which}: {e}", sim.seed())
                 })
@@ -210,8 +302,13 @@ impl Job {
             .collect();
         let new_errors = errors[self.reported.min(errors.len())..].to_vec();
         self.reported = errors.len();
-        let total = self.sims.len() as f64 * self.depth as f64;
-        let done_layers: f64 = self.sims.iter().map(|(_, s)| s.layer() as f64).sum();
+        let total = self.weights.iter().sum::<f64>() * self.depth as f64;
+        let done_layers: f64 = self
+            .sims
+            .iter()
+            .zip(&self.weights)
+            .map(|((_, s), w)| s.layer() as f64 * w)
+            .sum();
         to_js(&StepOutput {
             batch,
             done: self.sims.iter().all(|(_, s)| s.is_done()),
@@ -264,7 +361,74 @@ impl View {
         self.scene
             .push(RunKind::Main, batch.main)
             .and_then(|_| self.scene.push(RunKind::Twin, batch.twin))
+            .and_then(|_| {
+                batch
+                    .sweep
+                    .into_iter()
+                    .try_for_each(|s| self.scene.push_sweep(s.width, s.rows))
+            })
             .map_err(|e| JsError::new(&e))
+    }
+
+    /// Switches to the view settings of `query` (metric, axes, charts, presentation), keeping
+    /// the rows: the page calls it when only such settings changed.
+    pub fn retarget(&mut self, query: &str) -> Result<(), JsError> {
+        let params = Params::parse(query).map_err(|e| JsError::new(&e.to_string()))?;
+        self.scene.twin = params.twin();
+        self.scene.params = params;
+        Ok(())
+    }
+
+    /// Shows layers up to `layer` only (the animation), or everything with `undefined`.
+    pub fn set_cutoff(&mut self, layer: Option<u32>) {
+        self.scene.set_cutoff(layer);
+    }
+
+    /// One chart as an SVG document (plotters' SVG backend, the same drawing code as the canvas).
+    pub fn svg(&self, chart: &str, width: u32, height: u32, scale: f64) -> Result<String, JsError> {
+        let kind = chart_kind(chart)?;
+        let style = Style {
+            scale: if scale.is_finite() && scale > 0.0 {
+                scale
+            } else {
+                1.0
+            },
+        };
+        plot::svg(&self.scene, kind, width, height, &style).map_err(|e| JsError::new(&e))
+    }
+
+    /// Draws the samples' geometry (`geometry_at`'s result) on `canvas`.
+    pub fn draw_geometry(
+        &mut self,
+        canvas: HtmlCanvasElement,
+        scale: f64,
+        data: JsValue,
+    ) -> Result<(), JsError> {
+        let pair: GeometryPair = serde_wasm_bindgen::from_value(data)
+            .map_err(|e| JsError::new(&format!("malformed geometry from the worker: {e}")))?;
+        let backend = CanvasBackend::with_canvas_object(canvas)
+            .ok_or_else(|| JsError::new("the canvas has no 2D context"))?;
+        let area = backend.into_drawing_area();
+        let style = Style {
+            scale: if scale.is_finite() && scale > 0.0 {
+                scale
+            } else {
+                1.0
+            },
+        };
+        let mut runs = Vec::new();
+        for (p, g) in [
+            (&self.scene.params, &pair.main),
+            (&self.scene.twin, &pair.twin),
+        ] {
+            if let Some(g) = g {
+                runs.push((norm_label(p.norm).to_string(), plot::run_color(p.norm), g));
+            }
+        }
+        plot::draw_geometry(&area, &runs, &style).map_err(|e| JsError::new(&e))?;
+        area.present()
+            .map_err(|e| JsError::new(&format!("drawing failed: {e:?}")))?;
+        Ok(())
     }
 
     /// Notes a run that stopped early (shown in the summary's error line).

@@ -62,7 +62,7 @@ fn random_params(rng: &mut StdRng) -> Params {
             .collect(),
         // A preset only sets defaults that the other keys override, so any params may carry one.
         preset: if rng.random_range(0..4) == 0 {
-            Some(pick(rng, &rankscope::presets::PRESETS).name)
+            Some(pick(rng, rankscope::presets::PRESETS).name)
         } else {
             None
         },

@@ -125,7 +125,7 @@ fn wasm_csv(query: &str) -> String {
 }
 
 /// The browser reproduces the native CLI's numbers for the same link (to round-off). Fixtures made with
-/// `rankscope run '<query>' > tests/fixtures/native_run_<i>.csv` (queries below).
+/// tests/fixtures/make_native_runs.sh (the same queries as below).
 #[wasm_bindgen_test]
 fn wasm_reproduces_the_native_cli() {
     let cases = [

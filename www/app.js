@@ -5,7 +5,7 @@
 // worker streams rows back; a View (Rust, main thread) collects them and draws with plotters.
 // body[data-status] is "computing" while work is under way, "ready" once the current state is
 // completely drawn, "error" after a failure.
-import init, { parse_query, fresh_seed, View } from './pkg/rankscope.js';
+import init, { parse_query, fresh_seed, presets, View } from './pkg/rankscope.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_DEPTH = 50000;
@@ -26,6 +26,9 @@ let depth = 50;            // exact depth (the log slider cannot hit every integ
 let drawPending = false;
 let lastSpectrumDraw = 0;
 let jobDone = false;
+let geometryId = 0;        // the geometry request whose answer is awaited
+let presetList = [];       // [{name, title, caption}]
+let anim = null;           // {cutoff, playing, last} while the animation runs or is paused
 
 // ---------- status, notices ----------
 
@@ -94,6 +97,12 @@ function setControls(p, seedText) {
   $('metric').value = p.metric;
   $('tau').value = String(p.tau);
   $('xaxis').value = p.xaxis;
+  $('yaxis').value = p.yaxis;
+  $('detail').value = p.detail;
+  $('view').value = p.view;
+  $('preset').value = p.preset ?? '';
+  $('layer').max = String(p.depth);
+  $('layer').value = String(p.layer ?? p.depth);
   $('every').value = p.every == null ? '' : String(p.every);
   $('seed').value = seedText;
   $('seeds').value = p.seeds;
@@ -103,6 +112,7 @@ function setControls(p, seedText) {
 
 function showValues() {
   $('depth-value').textContent = depth.toLocaleString('en-US');
+  $('layer-value').textContent = $('layer').value;
   $('width-value').textContent = $('width').value;
   $('batch-value').textContent = $('batch').value;
   $('seeds-value').textContent = $('seeds').value;
@@ -122,7 +132,16 @@ function controlsQuery() {
   parts.push(['input', $('input').value], ['tau', $('tau').value.trim()],
     ['seed', $('seed').value.trim()], ['seeds', $('seeds').value]);
   if ($('every').value.trim() !== '') parts.push(['every', $('every').value.trim()]);
-  parts.push(['metric', $('metric').value], ['xaxis', $('xaxis').value]);
+  parts.push(['metric', $('metric').value], ['xaxis', $('xaxis').value],
+    ['yaxis', $('yaxis').value], ['detail', $('detail').value], ['view', $('view').value]);
+  if (state && state.params.layer != null) parts.push(['layer', Math.min(Number($('layer').value), depth)]);
+  // Presentation settings travel with the link unchanged.
+  if (state) {
+    const p = state.params;
+    if (p.fs !== 1) parts.push(['fs', p.fs]);
+    if (p.embed) parts.push(['embed', '1']);
+    if (p.hide.length > 0) parts.push(['hide', p.hide.join(',')]);
+  }
   return parts.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
 }
 
@@ -152,13 +171,85 @@ function writeURL(query, mode) {
   else if (mode === 'replace') history.replaceState(null, '', url);
 }
 
+/** The query without view-only keys that do not change the computation. */
+function computeKey(q) {
+  return q.replace(/(^|&)(metric|xaxis|yaxis|detail|layer|fs|embed|hide|preset)=[^&]*/g, '');
+}
+
 function apply(parsed, historyMode) {
-  const sameView = state && state.query === parsed.query;
+  const previous = state;
   state = parsed;
+  stopAnimation();
   setControls(parsed.params, parsed.seed);
   writeURL(parsed.query, historyMode);
-  $('cli-command').textContent = `rankscope run '${parsed.query}'`;
-  if (!sameView || document.body.dataset.status === 'error') compute();
+  $('cli-command').textContent = cliCommand();
+  applyPresentation(parsed.params);
+  showCaption(parsed.params.preset);
+  if (!previous || document.body.dataset.status === 'error' || computeKey(previous.query) !== computeKey(parsed.query)) {
+    compute();
+  } else if (previous.query !== parsed.query) {
+    // Same simulation, other view settings: keep the rows, redraw.
+    try {
+      view.retarget(parsed.query);
+    } catch (err) {
+      showFailure(err.message || String(err));
+      return;
+    }
+    drawAll();
+    if (jobDone) {
+      $('summary').textContent = view.summary();
+      if (!$('geometry-figure').hidden) {
+        setStatus('computing');
+        requestGeometry();
+      }
+    }
+  }
+}
+
+function cliCommand() {
+  return `rankscope run '${state.query}'`;
+}
+
+function showCaption(name) {
+  const preset = presetList.find((p) => p.name === name);
+  $('caption').hidden = !preset;
+  $('caption').textContent = preset ? preset.caption : '';
+}
+
+const HIDE_TARGET = {
+  header: () => document.querySelector('header.top'),
+  spectrum: () => document.querySelector('.chart-spectrum'),
+  scale: () => document.querySelector('.chart-norm'),
+  geometry: () => $('geometry-figure'),
+  about: () => $('about'),
+  bn: () => document.querySelector('.toggle-row'),
+  preset: () => $('preset').closest('.actions'),
+};
+
+/** Font scale, embed mode and hidden elements, all from the link. */
+function applyPresentation(p) {
+  document.documentElement.style.setProperty('--font-scale', String(p.fs));
+  $('present').setAttribute('aria-pressed', String(p.fs > 1));
+  document.body.classList.toggle('embed', p.embed);
+  for (const el of document.querySelectorAll('[data-hidden-by-link]')) {
+    el.hidden = false;
+    el.removeAttribute('data-hidden-by-link');
+  }
+  for (const name of p.hide) {
+    const el = HIDE_TARGET[name] ? HIDE_TARGET[name]() : $(name)?.closest('.field');
+    if (el) {
+      el.hidden = true;
+      el.setAttribute('data-hidden-by-link', '');
+    }
+  }
+  const controlsLeft = [...document.querySelectorAll('#controls .field, #controls .toggle-row')].some((el) => !el.hidden);
+  document.body.classList.toggle('no-controls', !controlsLeft);
+  $('controls').hidden = !controlsLeft;
+  const sweep = p.view === 'sweep';
+  for (const sel of ['.chart-spectrum', '.chart-norm', '#geometry-figure', '#player']) {
+    const el = document.querySelector(sel);
+    if (!el.hasAttribute('data-hidden-by-link')) el.hidden = sweep;
+  }
 }
 
 // ---------- worker ----------
@@ -201,8 +292,30 @@ function cancel() {
   setStatus('ready');
 }
 
+function requestGeometry() {
+  geometryId = jobId;
+  const layer = Math.min(Number($('layer').value), state.params.depth);
+  worker.postMessage({ type: 'geometry', id: jobId, query: state.query, layer });
+}
+
+function onGeometry(msg) {
+  if (msg.id !== jobId || msg.id !== geometryId) return;
+  try {
+    const canvas = $('chart-geometry');
+    view.draw_geometry(canvas, fitCanvas(canvas), msg.data);
+  } catch (err) {
+    showFailure(err.message || String(err));
+    return;
+  }
+  if (document.body.dataset.status !== 'error') setStatus('ready');
+}
+
 function onWorkerMessage(event) {
   const msg = event.data;
+  if (msg.type === 'geometry') {
+    onGeometry(msg);
+    return;
+  }
   if (msg.id !== jobId) return; // a stale job: never shown
   if (msg.type === 'error') {
     showFailure(msg.message);
@@ -227,7 +340,11 @@ function onWorkerMessage(event) {
     $('progress-row').hidden = true;
     drawAll();
     $('summary').textContent = view.summary();
-    if (document.body.dataset.status !== 'error') setStatus('ready');
+    if (state.params.view !== 'sweep' && !$('geometry-figure').hidden) {
+      requestGeometry(); // ready once the samples are drawn too
+    } else if (document.body.dataset.status !== 'error') {
+      setStatus('ready');
+    }
     return;
   }
   if (elapsed > PROGRESS_DELAY) {
@@ -262,10 +379,14 @@ function drawChart(name) {
   view.draw(name, canvas, scale);
 }
 
+function visibleCharts() {
+  return CHARTS.filter((name) => !$(`chart-${name}`).closest('figure').hidden);
+}
+
 function drawAll() {
   if (!view) return;
   try {
-    for (const name of CHARTS) drawChart(name);
+    for (const name of visibleCharts()) drawChart(name);
     if (!jobDone) $('summary').textContent = view.summary();
   } catch (err) {
     showFailure(err.message || String(err));
@@ -279,10 +400,10 @@ function scheduleDraw() {
     drawPending = false;
     if (jobDone || !view) return;
     try {
-      drawChart('rank');
-      drawChart('norm');
+      const charts = visibleCharts();
+      for (const name of charts) if (name !== 'spectrum') drawChart(name);
       const now = performance.now();
-      if (now - lastSpectrumDraw > SPECTRUM_INTERVAL) {
+      if (charts.includes('spectrum') && now - lastSpectrumDraw > SPECTRUM_INTERVAL) {
         drawChart('spectrum');
         lastSpectrumDraw = now;
       }
@@ -333,9 +454,35 @@ function wireControls() {
     $(id).addEventListener('input', onSliderInput);
     $(id).addEventListener('change', () => { dragging = false; });
   }
-  for (const id of ['act', 'init', 'gamma', 'input', 'metric', 'xaxis', 'tau', 'every', 'seed']) {
+  for (const id of ['act', 'init', 'gamma', 'input', 'metric', 'xaxis', 'yaxis', 'detail', 'view', 'tau', 'every', 'seed']) {
     $(id).addEventListener('change', () => fromControls('push'));
   }
+  $('layer').addEventListener('input', () => { showValues(); });
+  $('layer').addEventListener('change', () => {
+    const parsed = parse_query(`${state.query.replace(/(^|&)layer=[^&]*/, '')}&layer=${$('layer').value}`);
+    showNotice(parsed.errors, 'Not applied — please correct:');
+    if (parsed.errors.length === 0) apply(parsed, 'push');
+  });
+  $('preset').addEventListener('change', () => {
+    const name = $('preset').value;
+    if (!name) return;
+    const keep = state.params;
+    const extra = [keep.fs !== 1 ? `&fs=${keep.fs}` : '', keep.embed ? '&embed=1' : '',
+      keep.hide.length ? `&hide=${keep.hide.join(',')}` : ''].join('');
+    const parsed = parse_query(`preset=${encodeURIComponent(name)}${extra}`);
+    showNotice(parsed.errors, 'Not applied:');
+    apply(parsed, 'push');
+  });
+  $('play').addEventListener('click', togglePlay);
+  $('step').addEventListener('click', stepAnimation);
+  $('present').addEventListener('click', togglePresentation);
+  $('fullscreen').addEventListener('click', toggleFullscreen);
+  $('help').addEventListener('click', () => $('shortcuts').showModal());
+  $('export-csv').addEventListener('click', exportCsv);
+  $('export-png').addEventListener('click', exportPng);
+  $('export-svg').addEventListener('click', exportSvg);
+  $('copy-cli').addEventListener('click', () => copyText(cliCommand(), 'CLI command copied.'));
+  document.addEventListener('keydown', onKey);
   $('norm').addEventListener('change', () => {
     if ($('norm').value !== 'none') lastNormKind = $('norm').value;
     fromControls('push');
@@ -366,15 +513,186 @@ function wireControls() {
   for (const name of CHARTS) wireHover(name);
 }
 
-async function copyLink() {
+async function copyText(text, done) {
   const status = $('copy-status');
   try {
-    await navigator.clipboard.writeText(location.href);
-    status.textContent = 'Link copied.';
+    await navigator.clipboard.writeText(text);
+    status.textContent = done;
   } catch {
-    status.textContent = `Copy this link: ${location.href}`;
+    status.textContent = `Copy this: ${text}`;
   }
   setTimeout(() => { status.textContent = ''; }, 4000);
+}
+
+function copyLink() {
+  return copyText(location.href, 'Link copied.');
+}
+
+// ---------- presentation, full screen, keyboard ----------
+
+function togglePresentation() {
+  const fs = state.params.fs > 1 ? 1 : 2;
+  const parsed = parse_query(state.query.replace(/(^|&)fs=[^&]*/, '') + (fs === 1 ? '' : `&fs=${fs}`));
+  apply(parsed, 'push');
+}
+
+function toggleFullscreen() {
+  if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+  else document.documentElement.requestFullscreen().catch((err) => {
+    $('copy-status').textContent = `Full screen is not available here (${err.message}).`;
+  });
+}
+
+function typingIn(target) {
+  return target instanceof HTMLInputElement && target.type !== 'range' && target.type !== 'checkbox'
+    || target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement;
+}
+
+function nudgeDepth(direction) {
+  const slider = $('depth');
+  slider.value = String(Math.min(1000, Math.max(0, Number(slider.value) + direction * 40)));
+  depth = sliderToDepth(Number(slider.value));
+  showValues();
+  fromControls('push');
+}
+
+function onKey(e) {
+  if (e.ctrlKey || e.metaKey || e.altKey || typingIn(e.target) || $('shortcuts').open) return;
+  const onSlider = e.target instanceof HTMLInputElement && e.target.type === 'range';
+  switch (e.key) {
+    case '?': $('shortcuts').showModal(); break;
+    case ' ':
+      if (e.target instanceof HTMLButtonElement) return; // the button's own activation
+      togglePlay();
+      break;
+    case '.': stepAnimation(); break;
+    case 'ArrowRight': if (onSlider) return; nudgeDepth(1); break;
+    case 'ArrowLeft': if (onSlider) return; nudgeDepth(-1); break;
+    case 'b': $('bn').click(); break;
+    case 'n': $('new-seed').click(); break;
+    case 'c': copyLink(); break;
+    case 'p': togglePresentation(); break;
+    case 'f': toggleFullscreen(); break;
+    default: return;
+  }
+  e.preventDefault();
+}
+
+// ---------- animation ----------
+
+const reducedMotion = () => window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+
+function stopAnimation() {
+  if (!anim) return;
+  anim.playing = false;
+  anim = null;
+  $('play').textContent = '▶ Play';
+  $('play').setAttribute('aria-pressed', 'false');
+  if (view) view.set_cutoff(undefined);
+}
+
+function showCutoff() {
+  view.set_cutoff(anim.cutoff >= state.params.depth ? undefined : Math.floor(anim.cutoff));
+  drawAll();
+  $('summary').textContent = view.summary();
+}
+
+function togglePlay() {
+  if (!view || !jobDone || state.params.view === 'sweep') return;
+  if (anim && anim.playing) {
+    anim.playing = false;
+    $('play').textContent = '▶ Play';
+    $('play').setAttribute('aria-pressed', 'false');
+    return;
+  }
+  if (!anim || anim.cutoff >= state.params.depth) anim = { cutoff: 0 };
+  anim.playing = true;
+  anim.last = performance.now();
+  $('play').textContent = '❚❚ Pause';
+  $('play').setAttribute('aria-pressed', 'true');
+  const seconds = Number($('speed').value);
+  const frame = (now) => {
+    if (!anim || !anim.playing) return;
+    const depthNow = state.params.depth;
+    if (reducedMotion()) {
+      // No smooth motion: ten discrete steps, one every 0.1 × duration.
+      if (now - anim.last < (seconds * 1000) / 10) { requestAnimationFrame(frame); return; }
+      anim.cutoff += depthNow / 10;
+    } else {
+      anim.cutoff += (depthNow * (now - anim.last)) / (seconds * 1000);
+    }
+    anim.last = now;
+    if (anim.cutoff >= depthNow) {
+      anim.cutoff = depthNow;
+      showCutoff();
+      stopAnimation();
+      return;
+    }
+    showCutoff();
+    requestAnimationFrame(frame);
+  };
+  showCutoff();
+  requestAnimationFrame(frame);
+}
+
+function stepAnimation() {
+  if (!view || !jobDone || state.params.view === 'sweep') return;
+  if (!anim) anim = { cutoff: 0, playing: false };
+  if (anim.playing) togglePlay();
+  anim.cutoff = Math.min(state.params.depth, Math.floor(anim.cutoff) + Math.max(1, Math.ceil(state.params.depth / 50)));
+  showCutoff();
+  if (anim.cutoff >= state.params.depth) stopAnimation();
+}
+
+// ---------- exports ----------
+
+function download(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+function fileStem() {
+  const p = state.params;
+  return p.preset ? `rankscope-${p.preset}` : `rankscope-d${p.width}-n${p.batch}-L${p.depth}-${p.norm}`;
+}
+
+function exportCsv() {
+  if (!view) return;
+  download(new Blob([view.csv()], { type: 'text/csv' }), `${fileStem()}.csv`);
+}
+
+/** The main chart at 2400 px wide (slides), drawn by the same code on an offscreen canvas. */
+function exportPng() {
+  if (!view) return;
+  const onScreen = $('chart-rank');
+  const canvas = document.createElement('canvas');
+  canvas.width = 2400;
+  canvas.height = Math.round(2400 * (onScreen.clientHeight / Math.max(1, onScreen.clientWidth)));
+  try {
+    view.draw('rank', canvas, 2400 / 900);
+    drawChart('rank'); // the on-screen frame (for hover) again
+  } catch (err) {
+    showFailure(err.message || String(err));
+    return;
+  }
+  canvas.toBlob((blob) => download(blob, `${fileStem()}.png`), 'image/png');
+}
+
+function exportSvg() {
+  if (!view) return;
+  const canvas = $('chart-rank');
+  const h = Math.round(1200 * (canvas.clientHeight / Math.max(1, canvas.clientWidth)));
+  try {
+    download(new Blob([view.svg('rank', 1200, h, 1.3)], { type: 'image/svg+xml' }), `${fileStem()}.svg`);
+  } catch (err) {
+    showFailure(err.message || String(err));
+  }
 }
 
 /** Test hook for the browser tests: make the worker's WASM panic mid-job. */
@@ -392,6 +710,13 @@ async function main() {
   } catch (err) {
     showFailure(`the WebAssembly module could not be loaded (${err})`);
     return;
+  }
+  presetList = presets();
+  for (const p of presetList) {
+    const opt = document.createElement('option');
+    opt.value = p.name;
+    opt.textContent = p.title;
+    $('preset').append(opt);
   }
   startWorker();
   wireControls();

@@ -2,7 +2,7 @@
 // the rows as they are computed. A newer job cancels the running one between slices, so a
 // slider drag never queues stale work. Drawing happens on the main thread (plotters measures
 // text through the DOM, which a worker does not have).
-import init, { Job, force_panic, last_panic } from './pkg/rankscope.js';
+import init, { Job, force_panic, last_panic, geometry_at } from './pkg/rankscope.js';
 
 /** Milliseconds of computation per slice before yielding to incoming messages. */
 const SLICE_MS = 8;
@@ -55,11 +55,29 @@ async function run(id, query) {
   job.free();
 }
 
+let pendingGeometry = null;
+
+/** Computes the samples' geometry for the newest request only (a drag sends many). */
+async function geometry(msg) {
+  pendingGeometry = msg;
+  await ready;
+  await yieldToMessages();
+  if (pendingGeometry !== msg) return;
+  pendingGeometry = null;
+  try {
+    postMessage({ type: 'geometry', id: msg.id, data: geometry_at(msg.query, msg.layer) });
+  } catch (err) {
+    fail(msg.id, err);
+  }
+}
+
 self.onmessage = (event) => {
   const msg = event.data;
   if (msg.type === 'run') {
     latest = msg.id;
     run(msg.id, msg.query);
+  } else if (msg.type === 'geometry') {
+    geometry(msg);
   } else if (msg.type === 'cancel') {
     latest = msg.id;
   } else if (msg.type === 'panic') {

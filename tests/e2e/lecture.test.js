@@ -1,0 +1,233 @@
+// For the lecture hall and for sharing: presets, keyboard, presentation and embed modes,
+// animation, exports, the samples' geometry, the width sweep.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { serve, launch, openPage, waitStatus, screenshot, inkFraction } from './harness.js';
+
+const CSV_HEADER = 'seed,layer,numerical_rank,soft_rank,participation_ratio,stable_rank,effective_rank,orthogonality_gap,mean_abs_cos,log10_norm';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serve();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+const param = (page, key) => new URL(page.url()).searchParams.get(key);
+
+test('a preset link renders its view, shows its caption and writes every parameter into the URL', async () => {
+  const page = await openPage(browser, `${server.url}?preset=fig3b`);
+  await waitStatus(page);
+  assert.equal(await page.isVisible('#caption'), true);
+  assert.match(await page.textContent('#caption'), /Fig\. 3b/);
+  assert.equal(await page.inputValue('#preset'), 'fig3b');
+  const expected = { preset: 'fig3b', depth: '100', width: '50', batch: '50', norm: 'bn0', input: 'rank1', detail: 'top10' };
+  for (const [k, v] of Object.entries(expected)) assert.equal(param(page, k), v, k);
+  assert.ok(await inkFraction(page, 'chart-spectrum') > 0.02, 'the top-10 eigenvalue chart is drawn');
+  await screenshot(page, 'preset-fig3b');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('the preset menu applies a preset; changing a setting afterwards drops it', async () => {
+  const page = await openPage(browser, server.url);
+  await waitStatus(page);
+  await page.selectOption('#preset', 'orthogonality');
+  await waitStatus(page);
+  assert.equal(param(page, 'preset'), 'orthogonality');
+  assert.equal(param(page, 'metric'), 'orthogonality_gap');
+  assert.match(await page.textContent('#caption'), /orthogonality gap/);
+  await page.selectOption('#act', 'tanh');
+  await waitStatus(page);
+  assert.equal(param(page, 'preset'), null);
+  assert.equal(await page.isHidden('#caption'), true);
+  assert.equal(param(page, 'metric'), 'orthogonality_gap', 'the other settings stay');
+  await page.context().close();
+});
+
+test('every preset in the menu opens without errors', async () => {
+  const page = await openPage(browser, server.url);
+  await waitStatus(page);
+  const names = await page.$$eval('#preset option', (os) => os.map((o) => o.value).filter(Boolean));
+  assert.ok(names.length >= 10);
+  for (const name of names.filter((n) => !n.startsWith('fig2') && n !== 'fig3a')) {
+    await page.goto(`${server.url}?preset=${name}`);
+    await waitStatus(page, 'ready', 30000);
+    assert.ok((await page.textContent('#caption')).length > 40, name);
+    assert.ok(await inkFraction(page, 'chart-rank') > 0.02, name);
+  }
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('? opens a dialog listing every shortcut, and the keys do what it says', async () => {
+  const page = await openPage(browser, `${server.url}?depth=30&width=16&batch=16`);
+  await waitStatus(page);
+  await page.keyboard.press('?');
+  const dialog = page.locator('dialog#shortcuts');
+  assert.equal(await dialog.isVisible(), true);
+  const text = await dialog.textContent();
+  for (const key of ['Space', 'b', 'n', 'c', 'p', 'f', '?', '→']) assert.ok(text.includes(key), key);
+  await page.keyboard.press('Escape');
+  assert.equal(await dialog.isVisible(), false);
+
+  await page.keyboard.press('b');
+  await waitStatus(page);
+  assert.equal(param(page, 'norm'), 'none');
+  await page.keyboard.press('b');
+  await waitStatus(page);
+  assert.equal(param(page, 'norm'), 'bn');
+
+  await page.keyboard.press('n');
+  await waitStatus(page);
+  assert.notEqual(param(page, 'seed'), '1');
+
+  await page.keyboard.press('ArrowRight');
+  await waitStatus(page);
+  assert.ok(Number(param(page, 'depth')) > 30);
+
+  await page.keyboard.press('p');
+  await waitStatus(page);
+  assert.equal(param(page, 'fs'), '2');
+  const scale = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--font-scale').trim());
+  assert.equal(scale, '2');
+  await screenshot(page, 'presentation-mode');
+  await page.keyboard.press('p');
+  await waitStatus(page);
+  assert.equal(param(page, 'fs'), null);
+
+  await page.keyboard.press(' ');
+  assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'true');
+  await page.waitForFunction(() => /^Layer \d+ of \d+/.test(document.getElementById('summary').textContent));
+  await page.keyboard.press(' ');
+  assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'false');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('typing in a field does not trigger shortcuts', async () => {
+  const page = await openPage(browser, server.url);
+  await waitStatus(page);
+  await page.focus('#seed');
+  await page.keyboard.press('b');
+  assert.equal(param(page, 'norm'), 'bn');
+  assert.equal(await page.inputValue('#seed'), '1b');
+  await page.context().close();
+});
+
+test('the animation grows the network layer by layer and ends on the full picture', async () => {
+  const page = await openPage(browser, `${server.url}?depth=40&width=16&batch=16`);
+  await waitStatus(page);
+  await page.selectOption('#speed', '3');
+  await page.click('#play');
+  await page.waitForFunction(() => /^Layer \d+ of 40/.test(document.getElementById('summary').textContent));
+  const mid = await page.textContent('#summary');
+  await page.waitForFunction(() => /^Depth 40,/.test(document.getElementById('summary').textContent), null, { timeout: 10000 });
+  assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'false');
+  assert.match(mid, /^Layer \d+ of 40/);
+  await page.click('#step');
+  assert.match(await page.textContent('#summary'), /^Layer 1 of 40/);
+  await page.context().close();
+});
+
+test('embed=1 hides all controls while the plots render and reach ready', async () => {
+  const page = await openPage(browser, `${server.url}?embed=1&depth=60`);
+  await waitStatus(page);
+  for (const sel of ['#controls', 'header.top', '#depth', '#bn', '#preset', '#play', '#about']) {
+    assert.equal(await page.isVisible(sel), false, `${sel} hidden`);
+  }
+  assert.ok(await inkFraction(page, 'chart-rank') > 0.02);
+  assert.equal(await page.isVisible('#summary'), true);
+  await screenshot(page, 'embed');
+  await page.context().close();
+});
+
+test('hide= hides exactly the named controls and panels', async () => {
+  const page = await openPage(browser, `${server.url}?hide=seed,depth,geometry`);
+  await waitStatus(page);
+  assert.equal(await page.isVisible('#seed'), false);
+  assert.equal(await page.isVisible('#depth'), false);
+  assert.equal(await page.isVisible('#chart-geometry'), false);
+  assert.equal(await page.isVisible('#width'), true);
+  assert.equal(await page.isVisible('.switch'), true, 'the BatchNorm toggle stays');
+  assert.equal(param(page, 'hide'), 'depth,seed,geometry');
+  await page.context().close();
+});
+
+async function downloadOf(page, selector) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+  return { name: dl.suggestedFilename(), data: readFileSync(await dl.path()) };
+}
+
+test('exports: CSV with the CLI header, a high-resolution PNG, an SVG, the CLI command', async () => {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const page = await context.newPage();
+  await page.goto(`${server.url}?depth=25&width=12&batch=10&seeds=2`);
+  await waitStatus(page);
+
+  const csv = await downloadOf(page, '#export-csv');
+  const lines = csv.data.toString().trim().split('\n');
+  assert.equal(lines[0], CSV_HEADER);
+  assert.equal(lines.length, 1 + 2 * 26, 'header + 26 layers × 2 seeds');
+  for (const line of lines.slice(1)) {
+    const cells = line.split(',').map(Number);
+    assert.equal(cells.length, 10);
+    assert.ok(cells.every(Number.isFinite), line);
+  }
+  assert.match(csv.name, /\.csv$/);
+
+  const png = await downloadOf(page, '#export-png');
+  assert.deepEqual([...png.data.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10], 'PNG signature');
+  assert.equal(png.data.readUInt32BE(16), 2400, 'slide resolution: 2400 px wide');
+  assert.ok(png.data.length > 20000);
+
+  const svg = await downloadOf(page, '#export-svg');
+  const text = svg.data.toString();
+  assert.match(text, /^<svg/);
+  assert.ok(text.includes('soft rank vs depth') && text.includes('<polyline'), 'title and curves');
+
+  await page.click('#copy-cli');
+  await page.waitForFunction(() => document.getElementById('copy-status').textContent !== '');
+  const clip = await page.evaluate(() => navigator.clipboard.readText());
+  assert.equal(clip, `rankscope run '${new URL(page.url()).search.slice(1)}'`);
+  await context.close();
+});
+
+test('the samples geometry shows the batch at a chosen layer', async () => {
+  const page = await openPage(browser, `${server.url}?depth=200&width=16&batch=16`);
+  await waitStatus(page);
+  assert.ok(await inkFraction(page, 'chart-geometry') > 0.05);
+  assert.equal(await page.textContent('#layer-value'), '200');
+  await page.evaluate(() => {
+    const el = document.getElementById('layer');
+    el.value = '3';
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  await waitStatus(page);
+  assert.equal(param(page, 'layer'), '3');
+  await screenshot(page, 'geometry-layer3');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('the width sweep (Fig. 3a) computes with progress and reports the fitted slope', async () => {
+  const page = await openPage(browser, `${server.url}?view=sweep&depth=60&norm=bn0&metric=participation_ratio`);
+  await waitStatus(page, 'ready', 60000);
+  const summary = await page.textContent('#summary');
+  const m = summary.match(/grows as d\^([\d.]+)/);
+  assert.ok(m, summary);
+  assert.ok(Number(m[1]) > 0.35 && Number(m[1]) < 0.8, `slope of order ½: ${m[1]}`);
+  assert.equal(await page.isVisible('#chart-spectrum'), false, 'the depth charts give way to the sweep');
+  assert.ok(await inkFraction(page, 'chart-rank') > 0.02);
+  await screenshot(page, 'sweep');
+  await page.context().close();
+});
