@@ -554,6 +554,7 @@ where
         .background_style(WHITE.mix(0.85))
         .border_style(GRID)
         .label_font(style.font(12.0))
+        .legend_area_size(style.px(30.0))
         .margin(style.px(6.0))
         .draw()
         .map_err(err)?;

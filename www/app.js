@@ -29,6 +29,7 @@ let jobDone = false;
 let geometryId = 0;        // the geometry request whose answer is awaited
 let presetList = [];       // [{name, title, caption}]
 let anim = null;           // {cutoff, playing, last} while the animation runs or is paused
+let chartFontScale = 1;    // the link's fs: fonts and lines of every chart
 
 // ---------- status, notices ----------
 
@@ -228,9 +229,14 @@ const HIDE_TARGET = {
 
 /** Font scale, embed mode and hidden elements, all from the link. */
 function applyPresentation(p) {
-  document.documentElement.style.setProperty('--font-scale', String(p.fs));
+  // The charts take the full font scale; the page's own text grows more gently so the
+  // charts stay above the fold on a projector.
+  chartFontScale = p.fs;
+  document.documentElement.style.setProperty('--font-scale', String(1 + (p.fs - 1) * 0.35));
   $('present').setAttribute('aria-pressed', String(p.fs > 1));
   document.body.classList.toggle('embed', p.embed);
+  // Presentation: large type, and the charts take the whole width above the controls.
+  document.body.classList.toggle('presenting', p.fs > 1);
   for (const el of document.querySelectorAll('[data-hidden-by-link]')) {
     el.hidden = false;
     el.removeAttribute('data-hidden-by-link');
@@ -367,10 +373,9 @@ function fitCanvas(canvas) {
     canvas.width = w;
     canvas.height = h;
   }
-  const fontScale = parseFloat(getComputedStyle(document.documentElement).getPropertyValue('--font-scale')) || 1;
   // Charts are laid out for ~900 CSS px; narrower screens get proportionally smaller type.
   const fit = Math.min(1, Math.max(0.6, rect.width / 900));
-  return dpr * fontScale * fit;
+  return dpr * chartFontScale * fit;
 }
 
 function drawChart(name) {
