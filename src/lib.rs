@@ -26,6 +26,7 @@
 //! * [`theory`] — Lyapunov-exponent predictions and the √d reference.
 //! * [`run`] — a resumable simulation emitting rows of measures.
 //! * [`output`] — CSV and JSON writers shared by the CLI and the page's exports.
+//! * [`cost`] — the work a view needs, estimated before it starts.
 //! * [`geometry`] — the batch at one layer: principal-plane projection and cosines.
 //! * [`sweep`] — the width sweep (Fig. 3a) and its log–log fit.
 //! * [`presets`] — the paper's figures and teaching presets, as named links.
@@ -34,6 +35,7 @@
 //!
 //! The core knows nothing about JS or the DOM; `web` (wasm32 only) is the thin binding.
 
+pub mod cost;
 pub mod geometry;
 pub mod metrics;
 pub mod net;

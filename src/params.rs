@@ -757,9 +757,11 @@ impl Params {
     }
 }
 
-/// Shortest decimal that parses back to the same f64 (Rust's `{}` guarantees the round trip).
+/// Shortest decimal that parses back to the same f64 (Rust's `{}` and `{:e}` both guarantee the
+/// round trip); exponent form for tiny and huge magnitudes, so every value stays short enough
+/// for [`parse_real`]. (Regression: γ = 9.9e-130 was written with 130 digits and rejected.)
 fn format_real(x: f64) -> String {
-    format!("{x}")
+    crate::output::number(x)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //!
 //! Every error crossing into JS is a `JsError` with a sentence the page can show.
 
+use crate::cost;
 use crate::geometry::{self, Geometry};
 use crate::output;
 use crate::params::{ParamError, Params, ViewKind};
@@ -70,8 +71,10 @@ struct Parsed {
     /// The seed as a decimal string (JS numbers cannot hold every u64).
     seed: String,
     errors: Vec<ParamError>,
-    /// Estimated work in layer-equivalents of d²N multiply-adds (for the page's cost display).
+    /// Estimated floating-point work of the view (both runs, every seed; see `cost`).
     cost: f64,
+    /// The part of it spent on evaluations, which a coarser cadence reduces.
+    eval_cost: f64,
 }
 
 /// Parses a query string leniently: `{query, params, seed, errors}`; each bad key falls back to
@@ -82,20 +85,19 @@ pub fn parse_query(query: &str) -> Result<JsValue, JsError> {
     to_js(&Parsed {
         query: params.to_query(),
         seed: params.seed.to_string(),
-        cost: estimated_cost(&params),
+        cost: cost::estimate(&params).total(),
+        eval_cost: cost::estimate(&params).evals,
         params,
         errors,
     })
 }
 
-/// Floating-point work of a view (both runs, every seed): about 2·d²·N per layer for the
-/// product plus an SVD of ~4·d·N·min(d,N) per evaluated layer.
-pub fn estimated_cost(p: &Params) -> f64 {
-    let (d, n) = (p.width as f64, p.batch as f64);
-    let layers = p.depth as f64;
-    let evals = (p.depth / p.eval_every()) as f64 + 2.0;
-    let per_run = layers * 2.0 * d * d * n + evals * 4.0 * d * n * d.min(n) * 3.0;
-    per_run * 2.0 * p.seeds as f64
+/// The smallest evaluation cadence `every` that brings the view of `query` under `budget` flops,
+/// or `undefined` when none does.
+#[wasm_bindgen]
+pub fn coarser_every(query: &str, budget: f64) -> Result<Option<u32>, JsError> {
+    let params = Params::parse(query).map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(cost::coarser_every(&params, budget))
 }
 
 /// A fresh random seed from the browser's crypto RNG, as a decimal string.

@@ -5,7 +5,7 @@
 // worker streams rows back; a View (Rust, main thread) collects them and draws with plotters.
 // body[data-status] is "computing" while work is under way, "ready" once the current state is
 // completely drawn, "error" after a failure.
-import init, { parse_query, fresh_seed, presets, View } from './pkg/rankscope.js';
+import init, { parse_query, fresh_seed, presets, coarser_every, View } from './pkg/rankscope.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_DEPTH = 50000;
@@ -14,6 +14,9 @@ const CHARTS = ['rank', 'spectrum', 'norm'];
 const PROGRESS_DELAY = 150;
 /** Redraw the (costly) spectrum heatmap at most this often while rows stream in (ms). */
 const SPECTRUM_INTERVAL = 300;
+/** Redraw streaming curves at most this often (ms); the finished picture is drawn at once. */
+const STREAM_INTERVAL = 50;
+let lastStreamDraw = 0;
 
 let state = null;          // {query, params, seed, errors} from parse_query
 let view = null;           // the View of the current job
@@ -30,6 +33,14 @@ let geometryId = 0;        // the geometry request whose answer is awaited
 let presetList = [];       // [{name, title, caption}]
 let anim = null;           // {cutoff, playing, last} while the animation runs or is paused
 let chartFontScale = 1;    // the link's fs: fonts and lines of every chart
+let viewState = null;      // the parsed state whose computation the charts show
+let viewJobId = 0;         // the job whose rows the View holds
+let wasmMemory = null;     // the main thread's WASM memory (for the tests' memory check)
+const drawLog = [];        // [view's job, latest job] at each draw, for the tests (bounded)
+/** Work the page starts without asking, in seconds at the measured speed. */
+const BUDGET_SECONDS = 15;
+/** Flops per second of this machine's WASM; starts at a cautious guess, then measured. */
+let throughput = 2e9; // measured here: ~2.3 GFLOP/s for the 32-wide W3 workload
 
 // ---------- status, notices ----------
 
@@ -80,33 +91,40 @@ function ensureOption(select, value, label) {
   }
 }
 
+/** Sets a control's value only when it differs (no needless style and layout work). */
+function setValue(id, value) {
+  const el = $(id);
+  const v = String(value);
+  if (el.value !== v) el.value = v;
+}
+
 /** Puts parameters into the controls (no events fired). */
 function setControls(p, seedText) {
   depth = p.depth;
-  $('depth').value = depthToSlider(p.depth);
-  $('width').value = p.width;
-  $('batch').value = p.batch;
-  $('act').value = p.act;
-  $('norm').value = p.norm;
+  setValue('depth', depthToSlider(p.depth));
+  setValue('width', p.width);
+  setValue('batch', p.batch);
+  setValue('act', p.act);
+  setValue('norm', p.norm);
   if (p.norm !== 'none') lastNormKind = p.norm;
-  $('bn').checked = p.norm !== 'none';
-  $('init').value = p.init;
+  if ($('bn').checked !== (p.norm !== 'none')) $('bn').checked = p.norm !== 'none';
+  setValue('init', p.init);
   const gamma = p.gamma == null ? '' : String(p.gamma);
   ensureOption($('gamma'), gamma, gamma);
-  $('gamma').value = gamma;
-  $('input').value = p.input;
-  $('metric').value = p.metric;
-  $('tau').value = String(p.tau);
-  $('xaxis').value = p.xaxis;
-  $('yaxis').value = p.yaxis;
-  $('detail').value = p.detail;
-  $('view').value = p.view;
-  $('preset').value = p.preset ?? '';
-  $('layer').max = String(p.depth);
-  $('layer').value = String(p.layer ?? p.depth);
-  $('every').value = p.every == null ? '' : String(p.every);
-  $('seed').value = seedText;
-  $('seeds').value = p.seeds;
+  setValue('gamma', gamma);
+  setValue('input', p.input);
+  setValue('metric', p.metric);
+  setValue('tau', String(p.tau));
+  setValue('xaxis', p.xaxis);
+  setValue('yaxis', p.yaxis);
+  setValue('detail', p.detail);
+  setValue('view', p.view);
+  setValue('preset', p.preset ?? '');
+  if ($('layer').max !== String(p.depth)) $('layer').max = String(p.depth);
+  setValue('layer', String(p.layer ?? p.depth));
+  setValue('every', p.every == null ? '' : String(p.every));
+  setValue('seed', seedText);
+  setValue('seeds', p.seeds);
   for (const id of ['tau', 'every', 'seed']) $(id).removeAttribute('aria-invalid');
   showValues();
 }
@@ -166,10 +184,29 @@ function fromControls(historyMode) {
 
 // ---------- URL ----------
 
+/** Minimum time between two replaceState calls while dragging (browsers throttle them). */
+const URL_INTERVAL = 100;
+let lastReplace = 0;
+let pendingReplace = null;
+
 function writeURL(query, mode) {
   const url = `${location.pathname}?${query}`;
-  if (mode === 'push') history.pushState(null, '', url);
-  else if (mode === 'replace') history.replaceState(null, '', url);
+  if (mode === 'push') {
+    clearTimeout(pendingReplace);
+    pendingReplace = null;
+    history.pushState(null, '', url);
+  } else if (mode === 'replace') {
+    // Throttled, with a trailing write so the URL always ends on the last state.
+    clearTimeout(pendingReplace);
+    const wait = lastReplace + URL_INTERVAL - performance.now();
+    const write = () => {
+      pendingReplace = null;
+      lastReplace = performance.now();
+      history.replaceState(null, '', url);
+    };
+    if (wait <= 0) write();
+    else pendingReplace = setTimeout(write, wait);
+  }
 }
 
 /** The query without view-only keys that do not change the computation. */
@@ -177,34 +214,81 @@ function computeKey(q) {
   return q.replace(/(^|&)(metric|xaxis|yaxis|detail|layer|fs|embed|hide|preset)=[^&]*/g, '');
 }
 
-function apply(parsed, historyMode) {
-  const previous = state;
+function apply(parsed, historyMode, { confirmed = false } = {}) {
   state = parsed;
   stopAnimation();
+  $('cost-guard').hidden = true;
   setControls(parsed.params, parsed.seed);
   writeURL(parsed.query, historyMode);
   $('cli-command').textContent = cliCommand();
   applyPresentation(parsed.params);
   showCaption(parsed.params.preset);
-  if (!previous || document.body.dataset.status === 'error' || computeKey(previous.query) !== computeKey(parsed.query)) {
+  const needsCompute = !viewState || document.body.dataset.status === 'error'
+    || computeKey(viewState.query) !== computeKey(parsed.query);
+  if (needsCompute) {
+    const seconds = parsed.cost / throughput;
+    if (!confirmed && seconds > BUDGET_SECONDS) {
+      showCostGuard(parsed, seconds);
+      return;
+    }
+    viewState = parsed;
     compute();
-  } else if (previous.query !== parsed.query) {
+  } else if (viewState.query !== parsed.query) {
     // Same simulation, other view settings: keep the rows, redraw.
+    viewState = parsed;
     try {
       view.retarget(parsed.query);
     } catch (err) {
       showFailure(err.message || String(err));
       return;
     }
-    drawAll();
     if (jobDone) {
-      $('summary').textContent = view.summary();
-      if (!$('geometry-figure').hidden) {
-        setStatus('computing');
-        requestGeometry();
-      }
+      setStatus('computing'); // redrawing; ready again once drawn
+      finishJob(jobId);
+    } else {
+      scheduleDraw();
     }
   }
+}
+
+function formatSeconds(s) {
+  if (s < 120) return `${Math.round(s)} seconds`;
+  if (s < 7200) return `${Math.round(s / 60)} minutes`;
+  return `${Math.round(s / 3600)} hours`;
+}
+
+/** Asks before a computation beyond the budget; offers a coarser cadence when that is enough. */
+function showCostGuard(parsed, seconds) {
+  const gflop = parsed.cost / 1e9;
+  $('cost-text').textContent = `This view needs about ${gflop < 10 ? gflop.toFixed(1) : Math.round(gflop)} GFLOP — roughly ${formatSeconds(seconds)} on this machine. `
+    + 'Compute it anyway (you can stop it at any time), evaluate the measures less often, or keep the previous view.';
+  let every;
+  try {
+    every = coarser_every(parsed.query, BUDGET_SECONDS * throughput);
+  } catch {
+    every = undefined;
+  }
+  $('cost-coarse').hidden = every === undefined;
+  $('cost-coarse').textContent = every === undefined ? '' : `Evaluate every ${every} layers instead`;
+  $('cost-coarse').dataset.every = every === undefined ? '' : String(every);
+  $('cost-guard').hidden = false;
+  $('cost-cancel').textContent = viewState ? 'Keep the previous view' : 'Show the default view';
+  setStatus('confirm');
+  $('cost-run').focus();
+}
+
+function wireCostGuard() {
+  $('cost-run').addEventListener('click', () => apply(state, 'none', { confirmed: true }));
+  $('cost-cancel').addEventListener('click', () => {
+    $('cost-guard').hidden = true;
+    apply(viewState ?? parse_query(''), 'replace');
+    if (document.body.dataset.status === 'confirm') setStatus(jobDone ? 'ready' : 'computing');
+  });
+  $('cost-coarse').addEventListener('click', () => {
+    const every = $('cost-coarse').dataset.every;
+    const parsed = parse_query(`${state.query.replace(/(^|&)every=[^&]*/, '')}&every=${every}`);
+    apply(parsed, 'replace', { confirmed: true });
+  });
 }
 
 function cliCommand() {
@@ -276,6 +360,7 @@ function compute() {
   jobDone = false;
   if (view) view.free();
   view = new View(state.query);
+  viewJobId = jobId;
   jobStart = performance.now();
   lastSpectrumDraw = 0;
   $('run-errors').hidden = true;
@@ -296,6 +381,21 @@ function cancel() {
   drawAll();
   $('summary').textContent = `Stopped. ${view.summary()}`;
   setStatus('ready');
+}
+
+/** Draws the finished job at the next frame — unless a newer input superseded it by then, so
+ *  rapid input draws only the states a person can see. */
+function finishJob(id) {
+  requestAnimationFrame(() => {
+    if (id !== jobId || !view) return;
+    drawAll();
+    $('summary').textContent = view.summary();
+    if (state.params.view !== 'sweep' && !$('geometry-figure').hidden) {
+      requestGeometry(); // ready once the samples are drawn too
+    } else if (document.body.dataset.status !== 'error') {
+      setStatus('ready');
+    }
+  });
 }
 
 function requestGeometry() {
@@ -343,14 +443,12 @@ function onWorkerMessage(event) {
   const elapsed = performance.now() - jobStart;
   if (msg.done) {
     jobDone = true;
-    $('progress-row').hidden = true;
-    drawAll();
-    $('summary').textContent = view.summary();
-    if (state.params.view !== 'sweep' && !$('geometry-figure').hidden) {
-      requestGeometry(); // ready once the samples are drawn too
-    } else if (document.body.dataset.status !== 'error') {
-      setStatus('ready');
+    if (elapsed > 300) {
+      // Measured speed of this machine, smoothed, for the next cost estimate.
+      throughput = 0.5 * throughput + 0.5 * (state.cost / (elapsed / 1000));
     }
+    $('progress-row').hidden = true;
+    finishJob(msg.id);
     return;
   }
   if (elapsed > PROGRESS_DELAY) {
@@ -379,6 +477,8 @@ function fitCanvas(canvas) {
 }
 
 function drawChart(name) {
+  if (drawLog.length >= 5000) drawLog.splice(0, 2500);
+  drawLog.push([viewJobId, jobId]);
   const canvas = $(`chart-${name}`);
   const scale = fitCanvas(canvas);
   view.draw(name, canvas, scale);
@@ -401,9 +501,11 @@ function drawAll() {
 function scheduleDraw() {
   if (drawPending) return;
   drawPending = true;
-  requestAnimationFrame(() => {
+  const wait = Math.max(0, lastStreamDraw + STREAM_INTERVAL - performance.now());
+  setTimeout(() => requestAnimationFrame(() => {
     drawPending = false;
     if (jobDone || !view) return;
+    lastStreamDraw = performance.now();
     try {
       const charts = visibleCharts();
       for (const name of charts) if (name !== 'spectrum') drawChart(name);
@@ -416,7 +518,7 @@ function scheduleDraw() {
     } catch (err) {
       showFailure(err.message || String(err));
     }
-  });
+  }), wait);
 }
 
 function wireHover(name) {
@@ -700,8 +802,10 @@ function exportSvg() {
   }
 }
 
-/** Test hook for the browser tests: make the worker's WASM panic mid-job. */
+/** Hooks for the browser tests: force a worker panic; read the draw log and memory sizes. */
 window.rankscopeTestHooks = {
+  drawLog: () => drawLog.slice(),
+  wasmBytes: () => (wasmMemory ? wasmMemory.buffer.byteLength : 0),
   forceWorkerPanic() {
     jobId += 1;
     setStatus('computing');
@@ -711,7 +815,8 @@ window.rankscopeTestHooks = {
 
 async function main() {
   try {
-    await init();
+    const exports = await init();
+    wasmMemory = exports.memory;
   } catch (err) {
     showFailure(`the WebAssembly module could not be loaded (${err})`);
     return;
@@ -725,6 +830,7 @@ async function main() {
   }
   startWorker();
   wireControls();
+  wireCostGuard();
   const parsed = parse_query(location.search);
   showNotice(parsed.errors, 'Some settings in this link were ignored (defaults used instead):');
   apply(parsed, 'replace');

@@ -159,8 +159,15 @@ test('a typed bad value is marked, explained and not run', async () => {
   await page.context().close();
 });
 
+/** A long view asks before it starts (the cost guard); these tests want it to run. */
+async function confirmLongRun(page) {
+  await page.waitForSelector('#cost-guard:not([hidden])', { timeout: 10000 });
+  await page.click('#cost-run');
+}
+
 test('a long run shows progress, grows its curves, and a newer input cancels it at once', async () => {
   const page = await openPage(browser, `${server.url}?depth=50000&width=96&batch=96`);
+  await confirmLongRun(page);
   await page.waitForSelector('#progress-row:not([hidden])', { timeout: 10000 });
   assert.equal(await page.evaluate(() => document.body.dataset.status), 'computing');
   const early = await page.$eval('#progress', (p) => p.value);
@@ -190,6 +197,7 @@ test('a long run shows progress, grows its curves, and a newer input cancels it 
 
 test('the Stop button cancels a computation and keeps the partial curves', async () => {
   const page = await openPage(browser, `${server.url}?depth=50000&width=96&batch=96`);
+  await confirmLongRun(page);
   await page.waitForSelector('#progress-row:not([hidden])', { timeout: 10000 });
   await page.click('#cancel');
   await waitStatus(page);

@@ -1,0 +1,172 @@
+// Never crash, hang, lie or let anything in: the cost guard, 1,000 rapid control changes,
+// the Content-Security-Policy, and no HTML built from data.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { root, serve, launch, openPage, waitStatus, screenshot } from './harness.js';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serve();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+const param = (page, key) => new URL(page.url()).searchParams.get(key);
+
+test('an enormous view asks first; nothing runs until the user says so', async () => {
+  const page = await openPage(browser, `${server.url}?depth=50000&width=512&batch=512`);
+  await waitStatus(page, 'confirm');
+  assert.equal(await page.isVisible('#cost-guard'), true);
+  assert.match(await page.textContent('#cost-text'), /GFLOP — roughly \d+ (hours|minutes)/);
+  assert.equal(await page.isVisible('#cost-coarse'), false, 'no cadence can save this one');
+  await screenshot(page, 'cost-guard');
+  await page.click('#cost-cancel');
+  await waitStatus(page);
+  assert.equal(param(page, 'depth'), '50', 'back to a view that runs');
+  assert.equal(await page.isHidden('#cost-guard'), true);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('when evaluating every layer is what costs, the guard offers a coarser cadence', async () => {
+  const page = await openPage(browser, `${server.url}?depth=2000&width=32&batch=512&every=1`);
+  await waitStatus(page, 'confirm');
+  assert.equal(await page.isVisible('#cost-coarse'), true);
+  await page.click('#cost-coarse');
+  await page.waitForFunction(() => document.body.dataset.status !== 'confirm');
+  assert.ok(Number(param(page, 'every')) > 1, `every=${param(page, 'every')}`);
+  await page.click('#cancel').catch(() => {}); // no need to finish it
+  await page.context().close();
+});
+
+test('"compute anyway" runs the expensive view and it can be stopped', async () => {
+  const page = await openPage(browser, `${server.url}?depth=50000&width=512&batch=512`);
+  await waitStatus(page, 'confirm');
+  await page.click('#cost-run');
+  await waitStatus(page, 'computing');
+  await page.waitForSelector('#progress-row:not([hidden])', { timeout: 10000 });
+  await page.click('#cancel');
+  await waitStatus(page);
+  assert.match(await page.textContent('#summary'), /^Stopped\./);
+  await page.context().close();
+});
+
+/** Heap in use after a forced garbage collection (JS) and the main thread's WASM memory. */
+async function memory(page, cdp) {
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  const wasm = await page.evaluate(() => window.rankscopeTestHooks.wasmBytes());
+  return { js: usedSize, wasm };
+}
+
+test('1,000 random control changes in 10 s: no stale frame, the last state wins, memory stays flat', async () => {
+  const page = await openPage(browser, `${server.url}?depth=40&width=24&batch=24`);
+  await waitStatus(page);
+  const cdp = await page.context().newCDPSession(page);
+  const before = await memory(page, cdp);
+  const t0 = Date.now();
+  await page.evaluate(async () => {
+    // A seeded generator, so a failure can be replayed.
+    let s = 12345;
+    const rand = () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
+    const pick = (xs) => xs[Math.floor(rand() * xs.length)];
+    const sliders = { depth: [0, 380], width: [2, 96], batch: [2, 96], seeds: [1, 3] };
+    const selects = {
+      act: ['linear', 'relu', 'tanh'], norm: ['bn', 'bn0', 'ln', 'none'],
+      init: ['gaussian', 'uniform', 'orthogonal', 'torch'], input: ['gaussian', 'correlated', 'rank1'],
+      metric: ['soft_rank', 'numerical_rank', 'participation_ratio', 'orthogonality_gap', 'mean_abs_cos', 'log10_norm'],
+      xaxis: ['lin', 'log'], yaxis: ['lin', 'log'], detail: ['spectrum', 'top10'],
+    };
+    for (let i = 0; i < 1000; i += 1) {
+      const kind = rand();
+      if (kind < 0.5) {
+        const id = pick(Object.keys(sliders));
+        const [lo, hi] = sliders[id];
+        const el = document.getElementById(id);
+        el.value = String(Math.round(lo + rand() * (hi - lo)));
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+        if (rand() < 0.3) el.dispatchEvent(new Event('change', { bubbles: true }));
+      } else if (kind < 0.9) {
+        const id = pick(Object.keys(selects));
+        const el = document.getElementById(id);
+        el.value = pick(selects[id]);
+        el.dispatchEvent(new Event('change', { bubbles: true }));
+      } else {
+        document.getElementById('bn').click();
+      }
+      await new Promise((r) => setTimeout(r, 8));
+    }
+  });
+  const took = Date.now() - t0;
+  await waitStatus(page, 'ready', 60000);
+  // The display, the URL and the summary describe the same, last state.
+  const controls = await page.evaluate(() => ({
+    depth: document.getElementById('depth-value').textContent.replace(/,/g, ''),
+    width: document.getElementById('width').value,
+    batch: document.getElementById('batch').value,
+    norm: document.getElementById('norm').value,
+    act: document.getElementById('act').value,
+    metric: document.getElementById('metric').value,
+  }));
+  for (const [k, v] of Object.entries(controls)) assert.equal(param(page, k), v, k);
+  const summary = await page.textContent('#summary');
+  assert.ok(summary.startsWith(`Depth ${controls.depth}, width ${controls.width}, batch ${controls.batch}:`), summary);
+  assert.equal(await page.isChecked('#bn'), controls.norm !== 'none');
+  // No frame of an older job was drawn once a newer input had started another.
+  const log = await page.evaluate(() => window.rankscopeTestHooks.drawLog());
+  const stale = log.filter(([drawn, latest]) => drawn !== latest);
+  assert.deepEqual(stale, [], 'stale frames');
+  assert.ok(log.length > 50, `${log.length} frames drawn`);
+  const afterMem = await memory(page, cdp);
+  console.log(`# rapid input: 1000 changes in ${took} ms, ${log.length} frames drawn; JS heap ${(before.js / 1e6).toFixed(1)} → ${(afterMem.js / 1e6).toFixed(1)} MB, WASM ${(before.wasm / 1e6).toFixed(1)} → ${(afterMem.wasm / 1e6).toFixed(1)} MB`);
+  assert.ok(afterMem.js < before.js * 1.5 + 4e6, `JS heap ${before.js} → ${afterMem.js}`);
+  assert.ok(afterMem.wasm <= Math.max(before.wasm * 2, before.wasm + 16e6), `WASM memory ${before.wasm} → ${afterMem.wasm}`);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('the served page forbids inline script and every remote origin', async () => {
+  const html = readFileSync(path.join(root, 'index.html'), 'utf8');
+  const policy = html.match(/http-equiv="Content-Security-Policy" content="([^"]+)"/)[1];
+  const directives = Object.fromEntries(policy.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+  assert.deepEqual(directives['default-src'], ["'none'"]);
+  assert.deepEqual(directives['script-src'], ["'self'", "'wasm-unsafe-eval'"], 'no inline script, no eval, no remote script');
+  for (const [name, sources] of Object.entries(directives)) {
+    for (const src of sources) {
+      assert.ok(!/^(https?:|\*|data:.*script)/.test(src) || (name === 'img-src' && src === 'data:'), `${name} ${src}`);
+    }
+  }
+  assert.ok(!/<script(?![^>]*\bsrc=)[^>]*>/.test(html), 'no inline <script> in the page');
+  assert.ok(!/\son[a-z]+="/.test(html), 'no inline event handlers');
+  const page = await openPage(browser, server.url);
+  await waitStatus(page);
+  const served = await page.$eval('meta[http-equiv="Content-Security-Policy"]', (m) => m.content);
+  assert.equal(served, policy);
+  // An inline script injected at run time is refused by the policy.
+  const ran = await page.evaluate(() => {
+    window.inlineRan = false;
+    const s = document.createElement('script');
+    s.textContent = 'window.inlineRan = true';
+    document.body.append(s);
+    return window.inlineRan;
+  });
+  assert.equal(ran, false);
+  await page.context().close();
+});
+
+test('the front end never builds HTML from data and never evaluates strings', () => {
+  for (const file of ['app.js', 'worker.js']) {
+    const src = readFileSync(path.join(root, 'www', file), 'utf8');
+    for (const banned of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval(', 'new Function']) {
+      assert.ok(!src.includes(banned), `${file} uses ${banned}`);
+    }
+  }
+});
