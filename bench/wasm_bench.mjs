@@ -9,7 +9,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 await init({ module_or_path: readFileSync(path.join(here, '..', 'www', 'pkg', 'rankscope_bg.wasm')) });
 const query = process.argv[2];
 const t0 = performance.now();
-const job = new Job(query, false);
+const job = new Job(query, false, 0, 1);
 let rows = 0;
 for (;;) {
   const out = job.step(1e9);

@@ -215,7 +215,7 @@ fn plot(params: &Params, o: &Options) -> io::Result<bool> {
             report(run.errors);
         }
     }
-    let style = Style { scale: 1.0 };
+    let style = Style::new(1.0);
     let svg = plot::svg(&scene, o.chart, o.size.0, o.size.1, &style).map_err(io::Error::other)?;
     match &o.output {
         Some(path) => std::fs::write(path, svg)?,

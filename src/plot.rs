@@ -25,12 +25,65 @@ pub const INK: RGBColor = RGBColor(30, 30, 30);
 const GRID: RGBColor = RGBColor(225, 225, 225);
 
 /// Rendering scale: fonts and lines are multiplied by `scale`.
-#[derive(Clone, Copy, Debug)]
+///
+/// With `rasters` set, cell grids (the spectrum heatmap, the cosine matrix) are not drawn as
+/// thousands of rectangles but collected as images for the caller to blit in one call — the
+/// canvas path; SVG keeps rectangles.
+#[derive(Debug, Default)]
 pub struct Style {
     pub scale: f64,
+    pub rasters: Option<std::cell::RefCell<Vec<Raster>>>,
+}
+
+/// A cell grid rendered as an RGBA image, to be drawn scaled onto the device-pixel rectangle
+/// (left, top, width, height) with nearest-neighbour sampling.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Raster {
+    pub left: i32,
+    pub top: i32,
+    pub width: u32,
+    pub height: u32,
+    pub cols: u32,
+    pub rows: u32,
+    pub rgba: Vec<u8>,
 }
 
 impl Style {
+    /// Vector output: every cell a rectangle.
+    pub fn new(scale: f64) -> Style {
+        Style {
+            scale,
+            rasters: None,
+        }
+    }
+
+    /// Canvas output: cell grids collected as [`Raster`]s.
+    pub fn rasterising(scale: f64) -> Style {
+        Style {
+            scale,
+            rasters: Some(std::cell::RefCell::new(Vec::new())),
+        }
+    }
+
+    /// Takes the rasters collected so far.
+    pub fn take_rasters(&self) -> Vec<Raster> {
+        self.rasters
+            .as_ref()
+            .map(|r| std::mem::take(&mut *r.borrow_mut()))
+            .unwrap_or_default()
+    }
+
+    /// Keeps a raster if this style collects them; returns false if cells must be drawn.
+    fn keep(&self, raster: impl FnOnce() -> Raster) -> bool {
+        match &self.rasters {
+            Some(r) => {
+                r.borrow_mut().push(raster());
+                true
+            }
+            None => false,
+        }
+    }
+
     fn px(&self, base: f64) -> u32 {
         (base * self.scale).round().max(1.0) as u32
     }
@@ -762,6 +815,19 @@ where
         .get(1)
         .map(|b| (b - panel.indices[0]) as f64)
         .unwrap_or(1.0);
+    let (xs, ys) = ctx.plotting_area().get_pixel_range();
+    let frame = Frame {
+        left: xs.start as f64,
+        right: xs.end as f64,
+        top: ys.start as f64,
+        bottom: ys.end as f64,
+        x_min: x0,
+        x_max: x1,
+        x_log: panel.x_log,
+    };
+    if style.keep(|| heatmap_raster(panel, &frame, row_h as usize)) {
+        return Ok(frame);
+    }
     let rects = panel.cells.iter().enumerate().flat_map(|(c, column)| {
         let (xa, xb) = (panel.x_edges[c], panel.x_edges[c + 1]);
         column.iter().zip(&panel.indices).map(move |(v, &i)| {
@@ -773,16 +839,43 @@ where
         })
     });
     ctx.draw_series(rects).map_err(err)?;
-    let (xs, ys) = ctx.plotting_area().get_pixel_range();
-    Ok(Frame {
-        left: xs.start as f64,
-        right: xs.end as f64,
-        top: ys.start as f64,
-        bottom: ys.end as f64,
-        x_min: x0,
-        x_max: x1,
-        x_log: panel.x_log,
-    })
+    Ok(frame)
+}
+
+/// The heatmap as an image: one column per device pixel of the plotting area (so log and linear
+/// axes map exactly), one row per singular value index.
+fn heatmap_raster(panel: &Heatmap, frame: &Frame, step: usize) -> Raster {
+    let cols = (frame.right - frame.left).max(1.0) as usize;
+    let rows = panel.k.max(1);
+    let mut rgba = vec![255u8; cols * rows * 4];
+    for px in 0..cols {
+        let Some(layer) = frame.layer_at(frame.left + px as f64 + 0.5) else {
+            continue;
+        };
+        // The data column whose [edge, next edge) holds this layer.
+        let c = panel.x_edges.partition_point(|&e| e <= layer);
+        if c == 0 || c >= panel.x_edges.len() {
+            continue;
+        }
+        let column = &panel.cells[c - 1];
+        for row in 0..rows {
+            let Some(v) = column.get(row / step.max(1)) else {
+                continue;
+            };
+            let RGBColor(r, g, b) = viridis(1.0 - v / FLOOR);
+            let at = (row * cols + px) * 4;
+            rgba[at..at + 4].copy_from_slice(&[r, g, b, 255]);
+        }
+    }
+    Raster {
+        left: frame.left as i32,
+        top: frame.top as i32,
+        width: cols as u32,
+        height: (frame.bottom - frame.top).max(1.0) as u32,
+        cols: cols as u32,
+        rows: rows as u32,
+        rgba,
+    }
 }
 
 fn draw_colour_bar<DB: DrawingBackend>(
@@ -933,6 +1026,28 @@ fn draw_cosines<DB: DrawingBackend>(
         .y_label_formatter(&|v| format!("{:.0}", v * step as f64))
         .draw()
         .map_err(err)?;
+    let (xs, ys) = ctx.plotting_area().get_pixel_range();
+    let kept = style.keep(|| {
+        let mut rgba = Vec::with_capacity(m * m * 4);
+        for &i in &idx {
+            for &j in &idx {
+                let RGBColor(r, g, b) = viridis(geo.cosines[i * n + j].abs());
+                rgba.extend_from_slice(&[r, g, b, 255]);
+            }
+        }
+        Raster {
+            left: xs.start,
+            top: ys.start,
+            width: (xs.end - xs.start).max(1) as u32,
+            height: (ys.end - ys.start).max(1) as u32,
+            cols: m as u32,
+            rows: m as u32,
+            rgba,
+        }
+    });
+    if kept {
+        return Ok(());
+    }
     let cells = idx.iter().enumerate().flat_map(|(a, &i)| {
         idx.iter().enumerate().map(move |(b, &j)| {
             let c = geo.cosines[i * n + j].abs();

@@ -74,6 +74,11 @@ impl Simulation {
         self.seed
     }
 
+    /// The current representation (rescaled to unit RMS entry).
+    pub fn h(&self) -> &nalgebra::DMatrix<f64> {
+        self.net.h()
+    }
+
     /// The parameters this run simulates.
     pub fn params(&self) -> &Params {
         &self.params

@@ -13,7 +13,7 @@ use crate::cost;
 use crate::geometry::{self, Geometry};
 use crate::output;
 use crate::params::{ParamError, Params, ViewKind};
-use crate::plot::{self, ChartKind, Frame, Style};
+use crate::plot::{self, ChartKind, Frame, Raster, Style};
 use crate::presets::PRESETS;
 use crate::run::{Row, Simulation};
 use crate::scene::{norm_label, RunKind, Scene};
@@ -22,7 +22,8 @@ use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
-use web_sys::HtmlCanvasElement;
+use wasm_bindgen::{Clamped, JsCast};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 thread_local! {
     /// The message of the last panic, kept so the page can show it (a trapped panic reaches JS
@@ -196,6 +197,8 @@ enum Tag {
 struct StepOutput {
     batch: Batch,
     done: bool,
+    /// With the last slice of a depth view: the samples' geometry at the final layer.
+    geometry: Option<GeometryPair>,
     /// Fraction of all layers advanced, 0 to 1.
     progress: f64,
     errors: Vec<String>,
@@ -220,8 +223,16 @@ pub struct Job {
 impl Job {
     /// A job for the view of `query` (strictly parsed: the page sends canonical queries);
     /// `with_twin` adds the twin run of every seed (the page always does; benchmarks don't).
+    /// The page spreads a view over `parts` workers: this job takes the runs whose index is
+    /// `part` modulo `parts` (runs are ordered main, twin, main, twin, … by seed, so with two
+    /// workers one computes every main run and the other every twin).
     #[wasm_bindgen(constructor)]
-    pub fn new(query: &str, with_twin: bool) -> Result<Job, JsError> {
+    pub fn new(query: &str, with_twin: bool, part: u32, parts: u32) -> Result<Job, JsError> {
+        if parts == 0 || part >= parts {
+            return Err(JsError::new(&format!(
+                "part {part} of {parts} does not exist"
+            )));
+        }
         let params = Params::parse(query).map_err(|e| JsError::new(&e.to_string()))?;
         let twin = params.twin();
         let mut sims = Vec::new();
@@ -240,6 +251,12 @@ impl Job {
                 }
             }
         }
+        let sims: Vec<(Tag, Simulation)> = sims
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| *i as u32 % parts == part)
+            .map(|(_, s)| s)
+            .collect();
         // Progress is measured in d²N multiply-adds, so wide sweep runs weigh what they cost.
         let weights = sims
             .iter()
@@ -311,9 +328,12 @@ impl Job {
             .zip(&self.weights)
             .map(|((_, s), w)| s.layer() as f64 * w)
             .sum();
+        let done = self.sims.iter().all(|(_, s)| s.is_done());
+        let geometry = (done && !self.sequential).then(|| self.final_geometry());
         to_js(&StepOutput {
             batch,
-            done: self.sims.iter().all(|(_, s)| s.is_done()),
+            done,
+            geometry,
             progress: if total > 0.0 {
                 done_layers / total
             } else {
@@ -325,6 +345,28 @@ impl Job {
 }
 
 impl Job {
+    /// The geometry of the first seed's main and twin runs at the layer they reached, from the
+    /// networks the job already holds (no re-run): what the page shows by default when done.
+    fn final_geometry(&self) -> GeometryPair {
+        let mut pair = GeometryPair {
+            main: None,
+            twin: None,
+            errors: Vec::new(),
+        };
+        for (tag, sim) in &self.sims {
+            let slot = match tag {
+                Tag::Main if pair.main.is_none() => &mut pair.main,
+                Tag::Twin if pair.twin.is_none() => &mut pair.twin,
+                _ => continue,
+            };
+            match geometry::measure(sim.h(), sim.layer()) {
+                Ok(g) => *slot = Some(g),
+                Err(e) => pair.errors.push(e),
+            }
+        }
+        pair
+    }
+
     /// Index of the next simulation that still has work, starting at the cursor.
     fn next_unfinished(&self) -> Option<usize> {
         let n = self.sims.len();
@@ -339,6 +381,62 @@ impl Job {
 pub struct View {
     scene: Scene,
     frames: Vec<(ChartKind, Vec<Frame>)>,
+}
+
+/// A usable drawing scale: positive and finite, else 1.
+fn sane_scale(scale: f64) -> f64 {
+    if scale.is_finite() && scale > 0.0 {
+        scale
+    } else {
+        1.0
+    }
+}
+
+/// Blits the rasters a drawing collected onto the canvas: each through a small canvas of its
+/// own size, scaled with nearest-neighbour sampling (one draw call instead of thousands).
+fn blit_rasters(canvas: &HtmlCanvasElement, rasters: Vec<Raster>) -> Result<(), JsError> {
+    if rasters.is_empty() {
+        return Ok(());
+    }
+    let fail = |what: &str| JsError::new(&format!("drawing failed: {what}"));
+    let ctx: CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .map_err(|_| fail("no 2D context"))?
+        .ok_or_else(|| fail("no 2D context"))?
+        .dyn_into()
+        .map_err(|_| fail("no 2D context"))?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| fail("no document"))?;
+    ctx.set_image_smoothing_enabled(false);
+    for r in rasters {
+        let tmp: HtmlCanvasElement = document
+            .create_element("canvas")
+            .map_err(|_| fail("cannot create a canvas"))?
+            .dyn_into()
+            .map_err(|_| fail("cannot create a canvas"))?;
+        tmp.set_width(r.cols);
+        tmp.set_height(r.rows);
+        let tctx: CanvasRenderingContext2d = tmp
+            .get_context("2d")
+            .map_err(|_| fail("no 2D context"))?
+            .ok_or_else(|| fail("no 2D context"))?
+            .dyn_into()
+            .map_err(|_| fail("no 2D context"))?;
+        let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&r.rgba), r.cols, r.rows)
+            .map_err(|_| fail("cannot make an image"))?;
+        tctx.put_image_data(&image, 0.0, 0.0)
+            .map_err(|_| fail("cannot put the image"))?;
+        ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
+            &tmp,
+            r.left as f64,
+            r.top as f64,
+            r.width as f64,
+            r.height as f64,
+        )
+        .map_err(|_| fail("cannot draw the image"))?;
+    }
+    Ok(())
 }
 
 fn chart_kind(name: &str) -> Result<ChartKind, JsError> {
@@ -389,13 +487,7 @@ impl View {
     /// One chart as an SVG document (plotters' SVG backend, the same drawing code as the canvas).
     pub fn svg(&self, chart: &str, width: u32, height: u32, scale: f64) -> Result<String, JsError> {
         let kind = chart_kind(chart)?;
-        let style = Style {
-            scale: if scale.is_finite() && scale > 0.0 {
-                scale
-            } else {
-                1.0
-            },
-        };
+        let style = Style::new(sane_scale(scale));
         plot::svg(&self.scene, kind, width, height, &style).map_err(|e| JsError::new(&e))
     }
 
@@ -408,16 +500,10 @@ impl View {
     ) -> Result<(), JsError> {
         let pair: GeometryPair = serde_wasm_bindgen::from_value(data)
             .map_err(|e| JsError::new(&format!("malformed geometry from the worker: {e}")))?;
-        let backend = CanvasBackend::with_canvas_object(canvas)
+        let backend = CanvasBackend::with_canvas_object(canvas.clone())
             .ok_or_else(|| JsError::new("the canvas has no 2D context"))?;
         let area = backend.into_drawing_area();
-        let style = Style {
-            scale: if scale.is_finite() && scale > 0.0 {
-                scale
-            } else {
-                1.0
-            },
-        };
+        let style = Style::rasterising(sane_scale(scale));
         let mut runs = Vec::new();
         for (p, g) in [
             (&self.scene.params, &pair.main),
@@ -430,7 +516,7 @@ impl View {
         plot::draw_geometry(&area, &runs, &style).map_err(|e| JsError::new(&e))?;
         area.present()
             .map_err(|e| JsError::new(&format!("drawing failed: {e:?}")))?;
-        Ok(())
+        blit_rasters(&canvas, style.take_rasters())
     }
 
     /// Notes a run that stopped early (shown in the summary's error line).
@@ -447,20 +533,15 @@ impl View {
         scale: f64,
     ) -> Result<(), JsError> {
         let kind = chart_kind(chart)?;
-        let backend = CanvasBackend::with_canvas_object(canvas)
+        let backend = CanvasBackend::with_canvas_object(canvas.clone())
             .ok_or_else(|| JsError::new("the canvas has no 2D context"))?;
         let area = backend.into_drawing_area();
-        let style = Style {
-            scale: if scale.is_finite() && scale > 0.0 {
-                scale
-            } else {
-                1.0
-            },
-        };
+        let style = Style::rasterising(sane_scale(scale));
         let frames =
             plot::draw_chart(&area, &self.scene, kind, &style).map_err(|e| JsError::new(&e))?;
         area.present()
             .map_err(|e| JsError::new(&format!("drawing failed: {e:?}")))?;
+        blit_rasters(&canvas, style.take_rasters())?;
         self.frames.retain(|(k, _)| *k != kind);
         self.frames.push((kind, frames));
         Ok(())

@@ -48,7 +48,7 @@ fn fresh_seeds_differ_and_are_valid() {
 #[wasm_bindgen_test]
 fn job_streams_rows_of_both_runs_into_a_view() {
     let query = "depth=30&width=8&batch=8&seeds=2";
-    let mut job = Job::new(query, true).expect("job");
+    let mut job = Job::new(query, true, 0, 1).expect("job");
     let mut view = View::new(query).expect("view");
     let mut slices = 0;
     loop {
@@ -77,10 +77,31 @@ fn job_streams_rows_of_both_runs_into_a_view() {
 }
 
 #[wasm_bindgen_test]
+fn parts_split_the_runs_without_overlap() {
+    let query = "depth=6&width=6&batch=6&seeds=3";
+    let mut view = View::new(query).expect("view");
+    for part in 0..2 {
+        let mut job = Job::new(query, true, part, 2).expect("job");
+        loop {
+            let out = job.step(50.0).expect("step");
+            view.push(get(&out, "batch")).expect("push");
+            if get(&out, "done").as_bool() == Some(true) {
+                break;
+            }
+        }
+    }
+    assert!(
+        view.is_complete(),
+        "the two parts together compute every run"
+    );
+    assert_eq!(view.csv().lines().count(), 1 + 3 * 7);
+}
+
+#[wasm_bindgen_test]
 fn wasm_numbers_match_the_native_cli_format() {
     // Same parameters, same seed: the WASM build must tell the same story as the CLI.
     let query = "depth=200&width=16&batch=16&norm=none";
-    let mut job = Job::new(query, true).expect("job");
+    let mut job = Job::new(query, true, 0, 1).expect("job");
     let mut view = View::new(query).expect("view");
     loop {
         let out = job.step(50.0).expect("step");
@@ -105,7 +126,11 @@ fn wasm_numbers_match_the_native_cli_format() {
 
 #[wasm_bindgen_test]
 fn bad_queries_are_errors_not_panics() {
-    assert!(Job::new("depth=0", true).is_err());
+    assert!(Job::new("depth=0", true, 0, 1).is_err());
+    assert!(
+        Job::new("depth=5", true, 2, 2).is_err(),
+        "no third part of two"
+    );
     assert!(View::new("act=sigmoid").is_err());
     let mut view = View::new("depth=5").expect("view");
     assert!(view.push(JsValue::from_str("not rows")).is_err());
@@ -113,7 +138,7 @@ fn bad_queries_are_errors_not_panics() {
 
 /// Runs a query to completion in WASM and returns its CSV.
 fn wasm_csv(query: &str) -> String {
-    let mut job = Job::new(query, true).expect("job");
+    let mut job = Job::new(query, true, 0, 1).expect("job");
     let mut view = View::new(query).expect("view");
     loop {
         let out = job.step(50.0).expect("step");

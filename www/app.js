@@ -17,10 +17,16 @@ const SPECTRUM_INTERVAL = 300;
 /** Redraw streaming curves at most this often (ms); the finished picture is drawn at once. */
 const STREAM_INTERVAL = 50;
 let lastStreamDraw = 0;
+/** Partial curves are drawn only once a job has run this long (ms). */
+const STREAM_DELAY = 80;
+let streamTimer = null;
 
 let state = null;          // {query, params, seed, errors} from parse_query
 let view = null;           // the View of the current job
-let worker = null;
+/** Compute workers: runs (main, twin, seeds, sweep widths) are spread over them. */
+const WORKER_COUNT = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 4));
+let workers = [];
+let parts = null;          // the current job's parts: {count, done[], progress[]}
 let jobId = 0;
 let jobStart = 0;
 let dragging = false;      // a slider drag is under way: history entry already pushed
@@ -30,6 +36,7 @@ let drawPending = false;
 let lastSpectrumDraw = 0;
 let jobDone = false;
 let geometryId = 0;        // the geometry request whose answer is awaited
+let finalGeometry = null;  // the samples at the last layer, sent with the job's last rows
 let presetList = [];       // [{name, title, caption}]
 let anim = null;           // {cutoff, playing, last} while the animation runs or is paused
 let chartFontScale = 1;    // the link's fs: fonts and lines of every chart
@@ -344,20 +351,32 @@ function applyPresentation(p) {
 
 // ---------- worker ----------
 
-function startWorker() {
-  if (worker) worker.terminate();
-  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-  worker.onmessage = onWorkerMessage;
-  worker.onerror = (e) => {
-    e.preventDefault();
-    showFailure(`the computation worker stopped (${e.message || 'unknown error'})`);
-    startWorker();
-  };
+function startWorkers() {
+  for (const w of workers) w.terminate();
+  workers = Array.from({ length: WORKER_COUNT }, () => {
+    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    w.onmessage = onWorkerMessage;
+    w.onerror = (e) => {
+      e.preventDefault();
+      showFailure(`a computation worker stopped (${e.message || 'unknown error'})`);
+      startWorkers();
+    };
+    return w;
+  });
+}
+
+/** How many workers a view's runs are spread over. */
+function partCount(p) {
+  const runs = p.view === 'sweep' ? 6 * p.seeds : 2 * p.seeds;
+  return Math.min(WORKER_COUNT, runs);
 }
 
 function compute() {
   jobId += 1;
   jobDone = false;
+  finalGeometry = null;
+  clearTimeout(streamTimer);
+  streamTimer = null;
   if (view) view.free();
   view = new View(state.query);
   viewJobId = jobId;
@@ -369,14 +388,19 @@ function compute() {
   $('progress-text').textContent = '';
   setStatus('computing');
   $('summary').textContent = 'Computing…';
-  worker.postMessage({ type: 'run', id: jobId, query: state.query });
+  const count = partCount(state.params);
+  parts = { count, done: Array(count).fill(false), progress: Array(count).fill(0) };
+  workers.forEach((w, part) => {
+    if (part < count) w.postMessage({ type: 'run', id: jobId, query: state.query, part, parts: count });
+    else w.postMessage({ type: 'cancel', id: jobId });
+  });
 }
 
 function cancel() {
   if (document.body.dataset.status !== 'computing') return;
   jobId += 1;
   jobDone = true; // no pending frame may overwrite the stopped picture
-  worker.postMessage({ type: 'cancel', id: jobId });
+  for (const w of workers) w.postMessage({ type: 'cancel', id: jobId });
   $('progress-row').hidden = true;
   drawAll();
   $('summary').textContent = `Stopped. ${view.summary()}`;
@@ -391,7 +415,13 @@ function finishJob(id) {
     drawAll();
     $('summary').textContent = view.summary();
     if (state.params.view !== 'sweep' && !$('geometry-figure').hidden) {
-      requestGeometry(); // ready once the samples are drawn too
+      const layer = state.params.layer ?? state.params.depth;
+      if (finalGeometry && layer === state.params.depth) {
+        geometryId = jobId;
+        onGeometry({ id: jobId, data: finalGeometry }); // already computed by the job
+      } else {
+        requestGeometry(); // ready once the samples are drawn too
+      }
     } else if (document.body.dataset.status !== 'error') {
       setStatus('ready');
     }
@@ -401,7 +431,7 @@ function finishJob(id) {
 function requestGeometry() {
   geometryId = jobId;
   const layer = Math.min(Number($('layer').value), state.params.depth);
-  worker.postMessage({ type: 'geometry', id: jobId, query: state.query, layer });
+  workers[0].postMessage({ type: 'geometry', id: jobId, query: state.query, layer });
 }
 
 function onGeometry(msg) {
@@ -425,7 +455,7 @@ function onWorkerMessage(event) {
   if (msg.id !== jobId) return; // a stale job: never shown
   if (msg.type === 'error') {
     showFailure(msg.message);
-    startWorker(); // a panic leaves the module unusable; the next input gets a fresh one
+    startWorkers(); // a panic leaves the module unusable; the next input gets fresh ones
     return;
   }
   try {
@@ -441,7 +471,19 @@ function onWorkerMessage(event) {
     return;
   }
   const elapsed = performance.now() - jobStart;
-  if (msg.done) {
+  const part = msg.part ?? 0;
+  parts.progress[part] = msg.progress;
+  parts.done[part] = msg.done;
+  if (msg.geometry) {
+    // Each part reports the runs it holds: the main run's from one, the twin's from another.
+    finalGeometry = {
+      main: finalGeometry?.main ?? msg.geometry.main,
+      twin: finalGeometry?.twin ?? msg.geometry.twin,
+      errors: [...(finalGeometry?.errors ?? []), ...msg.geometry.errors],
+    };
+  }
+  const progress = parts.progress.reduce((a, b) => a + b, 0) / parts.count;
+  if (parts.done.every(Boolean)) {
     jobDone = true;
     if (elapsed > 300) {
       // Measured speed of this machine, smoothed, for the next cost estimate.
@@ -453,10 +495,14 @@ function onWorkerMessage(event) {
   }
   if (elapsed > PROGRESS_DELAY) {
     $('progress-row').hidden = false;
-    $('progress').value = msg.progress;
-    $('progress-text').textContent = `${Math.floor(msg.progress * 100)}%`;
+    $('progress').value = progress;
+    $('progress-text').textContent = `${Math.floor(progress * 100)}%`;
   }
-  scheduleDraw();
+  // A short job is drawn once, finished; a longer one shows its curves growing.
+  if (elapsed > STREAM_DELAY) scheduleDraw();
+  else if (!streamTimer) {
+    streamTimer = setTimeout(() => { streamTimer = null; if (!jobDone) scheduleDraw(); }, STREAM_DELAY - elapsed);
+  }
 }
 
 // ---------- drawing ----------
@@ -809,7 +855,7 @@ window.rankscopeTestHooks = {
   forceWorkerPanic() {
     jobId += 1;
     setStatus('computing');
-    worker.postMessage({ type: 'panic', id: jobId });
+    workers[0].postMessage({ type: 'panic', id: jobId });
   },
 };
 
@@ -828,7 +874,7 @@ async function main() {
     opt.textContent = p.title;
     $('preset').append(opt);
   }
-  startWorker();
+  startWorkers();
   wireControls();
   wireCostGuard();
   const parsed = parse_query(location.search);

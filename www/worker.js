@@ -25,7 +25,7 @@ function fail(id, err) {
   postMessage({ type: 'error', id, message });
 }
 
-async function run(id, query) {
+async function run(id, query, part, parts) {
   try {
     await ready;
   } catch (err) {
@@ -35,7 +35,7 @@ async function run(id, query) {
   if (id !== latest) return;
   let job;
   try {
-    job = new Job(query, true);
+    job = new Job(query, true, part, parts);
   } catch (err) {
     fail(id, err);
     return;
@@ -43,7 +43,7 @@ async function run(id, query) {
   try {
     while (id === latest) {
       const out = job.step(SLICE_MS);
-      postMessage({ type: 'rows', id, batch: out.batch, done: out.done, progress: out.progress, errors: out.errors });
+      postMessage({ type: 'rows', id, part, batch: out.batch, done: out.done, progress: out.progress, errors: out.errors, geometry: out.geometry });
       if (out.done) break;
       await yieldToMessages();
     }
@@ -75,7 +75,7 @@ self.onmessage = (event) => {
   const msg = event.data;
   if (msg.type === 'run') {
     latest = msg.id;
-    run(msg.id, msg.query);
+    run(msg.id, msg.query, msg.part ?? 0, msg.parts ?? 1);
   } else if (msg.type === 'geometry') {
     geometry(msg);
   } else if (msg.type === 'cancel') {

@@ -1,0 +1,77 @@
+// Latency in the page, measured in headless Chromium on this machine (not a test):
+// W4 input → ready, W3 first partial curve and completion, the longest main-thread task during
+// computation (Long Tasks API), time to the first drawn plot, and the gzipped WASM size.
+// Usage: node bench/page_bench.mjs   (after `make wasm`; run from the repository root)
+import { gzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve, launch, openPage, waitStatus } from '../tests/e2e/harness.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const server = await serve();
+const browser = await launch();
+const page = await openPage(browser, null);
+await page.addInitScript(() => {
+  window.longTasks = [];
+  new PerformanceObserver((list) => { for (const e of list.getEntries()) window.longTasks.push(e.duration); })
+    .observe({ type: 'longtask', buffered: true });
+});
+
+// Time to the first drawn plot (navigation start → ready) of the default view.
+const t0 = Date.now();
+await page.goto(server.url);
+await waitStatus(page);
+const firstPlot = Date.now() - t0;
+
+// W4: input event → ready, the default view recomputed with new seeds.
+await page.evaluate(() => { window.longTasks.length = 0; });
+const w4 = [];
+for (let i = 0; i < 15; i += 1) {
+  const ms = await page.evaluate(async (seed) => {
+    const el = document.getElementById('seed');
+    el.value = String(seed);
+    const start = performance.now();
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+    await new Promise((resolve) => {
+      const check = () => (document.body.dataset.status === 'ready' ? resolve() : requestAnimationFrame(check));
+      check();
+    });
+    return performance.now() - start;
+  }, 100 + i);
+  w4.push(ms);
+}
+const w4Long = await page.evaluate(() => Math.max(0, ...window.longTasks));
+
+// W3: first partial curve and completion.
+await page.evaluate(() => { window.longTasks.length = 0; });
+const w3Query = 'depth=50000&width=32&batch=32&act=linear&norm=bn&init=uniform&every=100';
+const w3 = await page.evaluate(async (q) => {
+  const start = performance.now();
+  history.pushState(null, '', `?${q}`);
+  dispatchEvent(new PopStateEvent('popstate'));
+  let first = null;
+  await new Promise((resolve) => {
+    const check = () => {
+      const s = document.getElementById('summary').textContent;
+      if (first === null && /^Layer [1-9]\d* of/.test(s)) first = performance.now() - start;
+      if (document.body.dataset.status === 'confirm') document.getElementById('cost-run').click();
+      if (document.body.dataset.status === 'ready') resolve(); else requestAnimationFrame(check);
+    };
+    check();
+  });
+  return { first, total: performance.now() - start };
+}, w3Query);
+const w3Long = await page.evaluate(() => Math.max(0, ...window.longTasks));
+
+const wasm = readFileSync(path.join(root, 'www', 'pkg', 'rankscope_bg.wasm'));
+const js = readFileSync(path.join(root, 'www', 'pkg', 'rankscope.js'));
+console.log(`cores: ${await page.evaluate(() => navigator.hardwareConcurrency)}`);
+console.log(`time to first drawn plot (default view): ${firstPlot} ms`);
+console.log(`W4 input → ready: median ${median(w4).toFixed(1)} ms (min ${Math.min(...w4).toFixed(1)}, max ${Math.max(...w4).toFixed(1)}); longest main-thread task ${w4Long.toFixed(0)} ms`);
+console.log(`W3 first partial curve ${w3.first?.toFixed(0)} ms, complete ${w3.total.toFixed(0)} ms; longest main-thread task ${w3Long.toFixed(0)} ms`);
+console.log(`WASM ${(wasm.length / 1024).toFixed(0)} KiB, gzipped ${(gzipSync(wasm).length / 1024).toFixed(0)} KiB; JS glue gzipped ${(gzipSync(js).length / 1024).toFixed(0)} KiB`);
+await browser.close();
+server.stop();
