@@ -63,10 +63,12 @@ test-e2e: build setup-browser
 ## test: every test — lints, native, wasm, browser.
 test: lint test-native test-wasm test-e2e
 
-## bench: the core against numpy on the performance workloads (prints ratios).
-bench:
+## bench: the core against numpy on the performance workloads (prints ratios), then the page's
+## latency in headless Chromium.
+bench: wasm setup-browser
 	$(CARGO) build --release
 	python3 bench/bench.py
+	CHROMIUM=$(CHROMIUM) node bench/page_bench.mjs
 
 clean:
 	rm -rf target $(PKG) dist

@@ -232,3 +232,50 @@ test('the width sweep (Fig. 3a) computes with progress and reports the fitted sl
   await screenshot(page, 'sweep');
   await page.context().close();
 });
+
+test('with reduced motion the animation moves in ten discrete steps, not smoothly', async () => {
+  const page = await openPage(browser, `${server.url}?depth=40&width=16&batch=16`);
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await waitStatus(page);
+  assert.equal(await page.evaluate(() => matchMedia('(prefers-reduced-motion: reduce)').matches), true);
+  await page.selectOption('#speed', '3');
+  const seen = new Set();
+  await page.click('#play');
+  const t0 = Date.now();
+  while (Date.now() - t0 < 6000) {
+    const m = (await page.textContent('#summary')).match(/^Layer (\d+) of 40/);
+    if (m) seen.add(Number(m[1]));
+    if ((await page.getAttribute('#play', 'aria-pressed')) === 'false' && seen.size > 0) break;
+    await page.waitForTimeout(40);
+  }
+  assert.ok(seen.size > 0, 'the animation ran');
+  for (const layer of seen) assert.equal(layer % 4, 0, `only whole tenths of the depth are shown: ${[...seen]}`);
+  await page.context().close();
+});
+
+test('full screen is one click away', async () => {
+  const page = await openPage(browser, server.url);
+  await waitStatus(page);
+  await page.click('#fullscreen');
+  await page.waitForFunction(() => document.fullscreenElement !== null || document.getElementById('copy-status').textContent !== '');
+  const state = await page.evaluate(() => (document.fullscreenElement ? 'full' : document.getElementById('copy-status').textContent));
+  assert.ok(state === 'full' || /Full screen is not available/.test(state), state);
+  if (state === 'full') {
+    await page.keyboard.press('f');
+    await page.waitForFunction(() => document.fullscreenElement === null);
+  }
+  await page.context().close();
+});
+
+test('on a 4K projector the charts are drawn at full device resolution', async () => {
+  const page = await openPage(browser, `${server.url}?fs=2.5`, { width: 1920, height: 1080, dpr: 2 });
+  await waitStatus(page);
+  const size = await page.evaluate(() => {
+    const c = document.getElementById('chart-rank');
+    return { buffer: c.width, css: c.getBoundingClientRect().width };
+  });
+  assert.equal(size.buffer, Math.round(size.css * 2));
+  assert.ok(size.buffer >= 3600, `a 4K-wide chart buffer: ${size.buffer}`);
+  await screenshot(page, 'projector-4k');
+  await page.context().close();
+});
