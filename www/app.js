@@ -308,6 +308,13 @@ function showCaption(name) {
   $('caption').textContent = preset ? preset.caption : '';
 }
 
+const HELP_TEXT = {
+  width: 'Neurons per layer: rows of the representation H.',
+  batch: 'Samples in the batch: columns of H. Rank can be at most min(d, N).',
+};
+const RANK_CAPTION = 'The chosen measure against depth for the run the controls describe (solid) and the same network with normalisation the other way (light). Dashed: the Lyapunov-exponent prediction for vanilla linear Gaussian nets. Green: the √d level BatchNorm keeps.';
+const SWEEP_CAPTION = 'The chosen measure averaged over all layers, for networks of width d = N = 8 … 256 (log–log axes). Dashed: lines ∝ √d and ∝ d through the narrowest point; the title gives the fitted slope.';
+
 const HIDE_TARGET = {
   header: () => document.querySelector('header.top'),
   spectrum: () => document.querySelector('.chart-spectrum'),
@@ -343,6 +350,12 @@ function applyPresentation(p) {
   document.body.classList.toggle('no-controls', !controlsLeft);
   $('controls').hidden = !controlsLeft;
   const sweep = p.view === 'sweep';
+  // The sweep sets d = N itself: width and batch would be dead controls there.
+  for (const id of ['width', 'batch']) {
+    $(id).disabled = sweep;
+    $(`${id}-help`).textContent = sweep ? 'Not used by the width sweep, which runs d = N = 8 … 256.' : HELP_TEXT[id];
+  }
+  $('caption-rank').textContent = sweep ? SWEEP_CAPTION : RANK_CAPTION;
   for (const sel of ['.chart-spectrum', '.chart-norm', '#geometry-figure', '#player']) {
     const el = document.querySelector(sel);
     if (!el.hasAttribute('data-hidden-by-link')) el.hidden = sweep;

@@ -228,6 +228,8 @@ test('the width sweep (Fig. 3a) computes with progress and reports the fitted sl
   assert.ok(m, summary);
   assert.ok(Number(m[1]) > 0.35 && Number(m[1]) < 0.8, `slope of order ½: ${m[1]}`);
   assert.equal(await page.isVisible('#chart-spectrum'), false, 'the depth charts give way to the sweep');
+  assert.equal(await page.isDisabled('#width'), true, 'the sweep sets the width itself');
+  assert.match(await page.textContent('#caption-rank'), /averaged over all layers/);
   assert.ok(await inkFraction(page, 'chart-rank') > 0.02);
   await screenshot(page, 'sweep');
   await page.context().close();
