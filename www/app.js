@@ -72,7 +72,12 @@ function showNotice(errors, intro) {
     li.textContent = `${e.key}: ${e.message}`;
     ul.append(li);
   }
-  notice.append(p, ul);
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.className = 'notice-close';
+  close.textContent = 'Dismiss';
+  close.addEventListener('click', () => { notice.hidden = true; });
+  notice.append(p, ul, close);
   notice.hidden = false;
 }
 

@@ -128,6 +128,8 @@ test('a bad link falls back per key and names each key in #notice', async () => 
   assert.equal(param(page, 'depth'), '50', 'bad keys fall back to the default');
   assert.match(await page.textContent('#summary'), /^Depth 50, width 32, batch 64:/);
   await screenshot(page, 'bad-link-notice');
+  await page.click('#notice .notice-close');
+  assert.equal(await page.isHidden('#notice'), true, 'the notice can be dismissed');
   await page.context().close();
 });
 
