@@ -392,6 +392,16 @@ fn sane_scale(scale: f64) -> f64 {
     }
 }
 
+/// The 2D context of a canvas.
+fn context_2d(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, JsError> {
+    canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into().ok())
+        .ok_or_else(|| JsError::new("drawing failed: the canvas has no 2D context"))
+}
+
 /// Blits the rasters a drawing collected onto the canvas: each through a small canvas of its
 /// own size, scaled with nearest-neighbour sampling (one draw call instead of thousands).
 fn blit_rasters(canvas: &HtmlCanvasElement, rasters: Vec<Raster>) -> Result<(), JsError> {
@@ -399,12 +409,7 @@ fn blit_rasters(canvas: &HtmlCanvasElement, rasters: Vec<Raster>) -> Result<(), 
         return Ok(());
     }
     let fail = |what: &str| JsError::new(&format!("drawing failed: {what}"));
-    let ctx: CanvasRenderingContext2d = canvas
-        .get_context("2d")
-        .map_err(|_| fail("no 2D context"))?
-        .ok_or_else(|| fail("no 2D context"))?
-        .dyn_into()
-        .map_err(|_| fail("no 2D context"))?;
+    let ctx = context_2d(canvas)?;
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or_else(|| fail("no document"))?;
@@ -417,12 +422,7 @@ fn blit_rasters(canvas: &HtmlCanvasElement, rasters: Vec<Raster>) -> Result<(), 
             .map_err(|_| fail("cannot create a canvas"))?;
         tmp.set_width(r.cols);
         tmp.set_height(r.rows);
-        let tctx: CanvasRenderingContext2d = tmp
-            .get_context("2d")
-            .map_err(|_| fail("no 2D context"))?
-            .ok_or_else(|| fail("no 2D context"))?
-            .dyn_into()
-            .map_err(|_| fail("no 2D context"))?;
+        let tctx = context_2d(&tmp)?;
         let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&r.rgba), r.cols, r.rows)
             .map_err(|_| fail("cannot make an image"))?;
         tctx.put_image_data(&image, 0.0, 0.0)

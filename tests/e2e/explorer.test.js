@@ -2,20 +2,9 @@
 // progress and cancellation. Screenshots land in tests/e2e/screenshots/ for a person to look at.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, waitStatus, screenshot, inkFraction } from './harness.js';
+import { openPage, waitStatus, screenshot, inkFraction, useSiteAndBrowser } from './harness.js';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const site = useSiteAndBrowser(before, after);
 
 const SUMMARY = /^Depth (\d+), width (\d+), batch (\d+): (.+?) ([\d.e+-]+) with (.+?), ([\d.e+-]+) without( \(mean of \d+ seeds\))?\.$/;
 
@@ -30,7 +19,7 @@ function canvasPrint(page, id) {
 }
 
 test('the default page tells the story at once: ready, non-blank, crisp, no console errors', async () => {
-  const page = await openPage(browser, server.url, { dpr: 2 });
+  const page = await openPage(site.browser, site.server.url, { dpr: 2 });
   await waitStatus(page);
   const summary = await page.textContent('#summary');
   const m = summary.match(SUMMARY);
@@ -57,7 +46,7 @@ test('the default page tells the story at once: ready, non-blank, crisp, no cons
 
 test("a link's state appears in the controls and the summary", async () => {
   const q = '?depth=120&width=32&batch=16&act=relu&norm=bn0&init=uniform&metric=participation_ratio&seed=7&seeds=3&xaxis=log';
-  const page = await openPage(browser, server.url + q);
+  const page = await openPage(site.browser, site.server.url + q);
   await waitStatus(page);
   const values = await page.evaluate(() => Object.fromEntries(
     ['width', 'batch', 'act', 'norm', 'init', 'metric', 'seed', 'seeds', 'xaxis'].map((id) => [id, document.getElementById(id).value])));
@@ -73,7 +62,7 @@ test("a link's state appears in the controls and the summary", async () => {
 });
 
 test('moving the depth slider updates URL, summary and plot', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(site.browser, site.server.url);
   await waitStatus(page);
   const before = await canvasPrint(page, 'chart-rank');
   await page.focus('#depth');
@@ -89,7 +78,7 @@ test('moving the depth slider updates URL, summary and plot', async () => {
 });
 
 test('the BatchNorm toggle switches the main run and back/forward restore each state', async () => {
-  const page = await openPage(browser, `${server.url}?depth=80&width=16&batch=16`);
+  const page = await openPage(site.browser, `${site.server.url}?depth=80&width=16&batch=16`);
   await waitStatus(page);
   const first = await page.textContent('#summary');
   await page.click('.switch');
@@ -117,7 +106,7 @@ test('the BatchNorm toggle switches the main run and back/forward restore each s
 });
 
 test('a bad link falls back per key and names each key in #notice', async () => {
-  const page = await openPage(browser, `${server.url}?depth=0&width=32&act=sigmoid&colour=red`);
+  const page = await openPage(site.browser, `${site.server.url}?depth=0&width=32&act=sigmoid&colour=red`);
   await waitStatus(page);
   const notice = await page.textContent('#notice');
   assert.equal(await page.isVisible('#notice'), true);
@@ -135,7 +124,7 @@ test('a bad link falls back per key and names each key in #notice', async () => 
 
 test('a link carrying markup changes nothing but #notice, as text', async () => {
   const payload = encodeURIComponent('<img src=x onerror=window.pwned=1>');
-  const page = await openPage(browser, `${server.url}?act=${payload}&${payload}=javascript:alert(1)`);
+  const page = await openPage(site.browser, `${site.server.url}?act=${payload}&${payload}=javascript:alert(1)`);
   await waitStatus(page);
   assert.equal(await page.locator('#notice img').count(), 0, 'no element was injected');
   assert.ok((await page.textContent('#notice')).includes('<img src=x'));
@@ -145,7 +134,7 @@ test('a link carrying markup changes nothing but #notice, as text', async () => 
 });
 
 test('a typed bad value is marked, explained and not run', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(site.browser, site.server.url);
   await waitStatus(page);
   await page.fill('#tau', '1.5');
   await page.press('#tau', 'Enter');
@@ -168,7 +157,7 @@ async function confirmLongRun(page) {
 }
 
 test('a long run shows progress, grows its curves, and a newer input cancels it at once', async () => {
-  const page = await openPage(browser, `${server.url}?depth=50000&width=96&batch=96`);
+  const page = await openPage(site.browser, `${site.server.url}?depth=50000&width=96&batch=96`);
   await confirmLongRun(page);
   await page.waitForSelector('#progress-row:not([hidden])', { timeout: 10000 });
   assert.equal(await page.evaluate(() => document.body.dataset.status), 'computing');
@@ -198,7 +187,7 @@ test('a long run shows progress, grows its curves, and a newer input cancels it 
 });
 
 test('the Stop button cancels a computation and keeps the partial curves', async () => {
-  const page = await openPage(browser, `${server.url}?depth=50000&width=96&batch=96`);
+  const page = await openPage(site.browser, `${site.server.url}?depth=50000&width=96&batch=96`);
   await confirmLongRun(page);
   await page.waitForSelector('#progress-row:not([hidden])', { timeout: 10000 });
   await page.click('#cancel');
@@ -209,7 +198,7 @@ test('the Stop button cancels a computation and keeps the partial curves', async
 });
 
 test('hovering a chart reads out the layer and both values', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(site.browser, site.server.url);
   await waitStatus(page);
   const box = await page.locator('#chart-rank').boundingBox();
   await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
@@ -220,7 +209,7 @@ test('hovering a chart reads out the layer and both values', async () => {
 });
 
 test('new sample draws a new seed into the URL; copy link is offered', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(site.browser, site.server.url);
   await waitStatus(page);
   await page.click('#new-seed');
   await waitStatus(page);
@@ -234,7 +223,7 @@ test('new sample draws a new seed into the URL; copy link is offered', async () 
 });
 
 test('every control has a visible label and a description', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(site.browser, site.server.url);
   await waitStatus(page);
   const missing = await page.evaluate(() => [...document.querySelectorAll('#controls input, #controls select')]
     .filter((el) => !(el.labels && el.labels.length > 0 && el.labels[0].textContent.trim()) || !el.getAttribute('aria-describedby'))
@@ -244,7 +233,7 @@ test('every control has a visible label and a description', async () => {
 });
 
 test('the layout works on a phone', async () => {
-  const page = await openPage(browser, server.url, { width: 390, height: 844, dpr: 3 });
+  const page = await openPage(site.browser, site.server.url, { width: 390, height: 844, dpr: 3 });
   await waitStatus(page);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px)`);
@@ -254,7 +243,7 @@ test('the layout works on a phone', async () => {
 });
 
 test('a WASM panic in the worker shows a readable message, and the next input works', async () => {
-  const page = await openPage(browser, `${server.url}?depth=40&width=16&batch=16`);
+  const page = await openPage(site.browser, `${site.server.url}?depth=40&width=16&batch=16`);
   await waitStatus(page);
   await page.evaluate(() => window.rankscopeTestHooks.forceWorkerPanic());
   await waitStatus(page, 'error');

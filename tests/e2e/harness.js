@@ -77,4 +77,19 @@ export function inkFraction(page, id) {
   }, id);
 }
 
+/** Registers before/after hooks that serve the site and launch Chromium once per test file;
+ *  returns an object whose `server` and `browser` are set while the tests run. */
+export function useSiteAndBrowser(before, after) {
+  const ctx = { server: null, browser: null };
+  before(async () => {
+    ctx.server = await serve();
+    ctx.browser = await launch();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    ctx.server?.stop();
+  });
+  return ctx;
+}
+
 export { once };

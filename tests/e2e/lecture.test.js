@@ -3,27 +3,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { serve, launch, openPage, waitStatus, screenshot, inkFraction } from './harness.js';
+import { openPage, waitStatus, screenshot, inkFraction, useSiteAndBrowser } from './harness.js';
 
 const CSV_HEADER = 'seed,layer,numerical_rank,soft_rank,participation_ratio,stable_rank,effective_rank,orthogonality_gap,mean_abs_cos,log10_norm';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const site = useSiteAndBrowser(before, after);
 
 const param = (page, key) => new URL(page.url()).searchParams.get(key);
 
 test('a preset link renders its view, shows its caption and writes every parameter into the URL', async () => {
-  const page = await openPage(browser, `${server.url}?preset=fig3b`);
+  const page = await openPage(site.browser, `${site.server.url}?preset=fig3b`);
   await waitStatus(page);
   assert.equal(await page.isVisible('#caption'), true);
   assert.match(await page.textContent('#caption'), /Fig\. 3b/);
@@ -37,7 +26,7 @@ test('a preset link renders its view, shows its caption and writes every paramet
 });
 
 test('the preset menu applies a preset; changing a setting afterwards drops it', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(site.browser, site.server.url);
   await waitStatus(page);
   await page.selectOption('#preset', 'orthogonality');
   await waitStatus(page);
@@ -53,12 +42,12 @@ test('the preset menu applies a preset; changing a setting afterwards drops it',
 });
 
 test('every preset in the menu opens without errors', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(site.browser, site.server.url);
   await waitStatus(page);
   const names = await page.$$eval('#preset option', (os) => os.map((o) => o.value).filter(Boolean));
   assert.ok(names.length >= 10);
   for (const name of names.filter((n) => !n.startsWith('fig2') && n !== 'fig3a')) {
-    await page.goto(`${server.url}?preset=${name}`);
+    await page.goto(`${site.server.url}?preset=${name}`);
     await waitStatus(page, 'ready', 30000);
     assert.ok((await page.textContent('#caption')).length > 40, name);
     assert.ok(await inkFraction(page, 'chart-rank') > 0.02, name);
@@ -68,7 +57,7 @@ test('every preset in the menu opens without errors', async () => {
 });
 
 test('? opens a dialog listing every shortcut, and the keys do what it says', async () => {
-  const page = await openPage(browser, `${server.url}?depth=30&width=16&batch=16`);
+  const page = await openPage(site.browser, `${site.server.url}?depth=30&width=16&batch=16`);
   await waitStatus(page);
   await page.keyboard.press('?');
   const dialog = page.locator('dialog#shortcuts');
@@ -114,7 +103,7 @@ test('? opens a dialog listing every shortcut, and the keys do what it says', as
 });
 
 test('typing in a field does not trigger shortcuts', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(site.browser, site.server.url);
   await waitStatus(page);
   await page.focus('#seed');
   await page.keyboard.press('b');
@@ -124,7 +113,7 @@ test('typing in a field does not trigger shortcuts', async () => {
 });
 
 test('the animation grows the network layer by layer and ends on the full picture', async () => {
-  const page = await openPage(browser, `${server.url}?depth=40&width=16&batch=16`);
+  const page = await openPage(site.browser, `${site.server.url}?depth=40&width=16&batch=16`);
   await waitStatus(page);
   await page.selectOption('#speed', '3');
   await page.click('#play');
@@ -139,7 +128,7 @@ test('the animation grows the network layer by layer and ends on the full pictur
 });
 
 test('embed=1 hides all controls while the plots render and reach ready', async () => {
-  const page = await openPage(browser, `${server.url}?embed=1&depth=60`);
+  const page = await openPage(site.browser, `${site.server.url}?embed=1&depth=60`);
   await waitStatus(page);
   for (const sel of ['#controls', 'header.top', '#depth', '#bn', '#preset', '#play', '#about']) {
     assert.equal(await page.isVisible(sel), false, `${sel} hidden`);
@@ -151,7 +140,7 @@ test('embed=1 hides all controls while the plots render and reach ready', async 
 });
 
 test('hide= hides exactly the named controls and panels', async () => {
-  const page = await openPage(browser, `${server.url}?hide=seed,depth,geometry`);
+  const page = await openPage(site.browser, `${site.server.url}?hide=seed,depth,geometry`);
   await waitStatus(page);
   assert.equal(await page.isVisible('#seed'), false);
   assert.equal(await page.isVisible('#depth'), false);
@@ -168,10 +157,10 @@ async function downloadOf(page, selector) {
 }
 
 test('exports: CSV with the CLI header, a high-resolution PNG, an SVG, the CLI command', async () => {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  const context = await site.browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   const page = await context.newPage();
-  await page.goto(`${server.url}?depth=25&width=12&batch=10&seeds=2`);
+  await page.goto(`${site.server.url}?depth=25&width=12&batch=10&seeds=2`);
   await waitStatus(page);
 
   const csv = await downloadOf(page, '#export-csv');
@@ -203,7 +192,7 @@ test('exports: CSV with the CLI header, a high-resolution PNG, an SVG, the CLI c
 });
 
 test('the samples geometry shows the batch at a chosen layer', async () => {
-  const page = await openPage(browser, `${server.url}?depth=200&width=16&batch=16`);
+  const page = await openPage(site.browser, `${site.server.url}?depth=200&width=16&batch=16`);
   await waitStatus(page);
   assert.ok(await inkFraction(page, 'chart-geometry') > 0.05);
   assert.equal(await page.textContent('#layer-value'), '200');
@@ -221,7 +210,7 @@ test('the samples geometry shows the batch at a chosen layer', async () => {
 });
 
 test('the width sweep (Fig. 3a) computes with progress and reports the fitted slope', async () => {
-  const page = await openPage(browser, `${server.url}?view=sweep&depth=60&norm=bn0&metric=participation_ratio`);
+  const page = await openPage(site.browser, `${site.server.url}?view=sweep&depth=60&norm=bn0&metric=participation_ratio`);
   await waitStatus(page, 'ready', 60000);
   const summary = await page.textContent('#summary');
   const m = summary.match(/grows as d\^([\d.]+)/);
@@ -236,7 +225,7 @@ test('the width sweep (Fig. 3a) computes with progress and reports the fitted sl
 });
 
 test('with reduced motion the animation moves in ten discrete steps, not smoothly', async () => {
-  const page = await openPage(browser, `${server.url}?depth=40&width=16&batch=16`);
+  const page = await openPage(site.browser, `${site.server.url}?depth=40&width=16&batch=16`);
   await page.emulateMedia({ reducedMotion: 'reduce' });
   await waitStatus(page);
   assert.equal(await page.evaluate(() => matchMedia('(prefers-reduced-motion: reduce)').matches), true);
@@ -256,7 +245,7 @@ test('with reduced motion the animation moves in ten discrete steps, not smoothl
 });
 
 test('full screen is one click away', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(site.browser, site.server.url);
   await waitStatus(page);
   await page.click('#fullscreen');
   await page.waitForFunction(() => document.fullscreenElement !== null || document.getElementById('copy-status').textContent !== '');
@@ -270,7 +259,7 @@ test('full screen is one click away', async () => {
 });
 
 test('on a 4K projector the charts are drawn at full device resolution', async () => {
-  const page = await openPage(browser, `${server.url}?fs=2.5`, { width: 1920, height: 1080, dpr: 2 });
+  const page = await openPage(site.browser, `${site.server.url}?fs=2.5`, { width: 1920, height: 1080, dpr: 2 });
   await waitStatus(page);
   const size = await page.evaluate(() => {
     const c = document.getElementById('chart-rank');

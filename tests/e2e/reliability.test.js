@@ -4,25 +4,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { root, serve, launch, openPage, waitStatus, screenshot } from './harness.js';
+import { root, openPage, waitStatus, screenshot, useSiteAndBrowser } from './harness.js';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const site = useSiteAndBrowser(before, after);
 
 const param = (page, key) => new URL(page.url()).searchParams.get(key);
 
 test('an enormous view asks first; nothing runs until the user says so', async () => {
-  const page = await openPage(browser, `${server.url}?depth=50000&width=512&batch=512`);
+  const page = await openPage(site.browser, `${site.server.url}?depth=50000&width=512&batch=512`);
   await waitStatus(page, 'confirm');
   assert.equal(await page.isVisible('#cost-guard'), true);
   assert.match(await page.textContent('#cost-text'), /GFLOP — roughly \d+ (hours|minutes)/);
@@ -37,7 +26,7 @@ test('an enormous view asks first; nothing runs until the user says so', async (
 });
 
 test('when evaluating every layer is what costs, the guard offers a coarser cadence', async () => {
-  const page = await openPage(browser, `${server.url}?depth=2000&width=32&batch=512&every=1`);
+  const page = await openPage(site.browser, `${site.server.url}?depth=2000&width=32&batch=512&every=1`);
   await waitStatus(page, 'confirm');
   assert.equal(await page.isVisible('#cost-coarse'), true);
   await page.click('#cost-coarse');
@@ -48,7 +37,7 @@ test('when evaluating every layer is what costs, the guard offers a coarser cade
 });
 
 test('"compute anyway" runs the expensive view and it can be stopped', async () => {
-  const page = await openPage(browser, `${server.url}?depth=50000&width=512&batch=512`);
+  const page = await openPage(site.browser, `${site.server.url}?depth=50000&width=512&batch=512`);
   await waitStatus(page, 'confirm');
   await page.click('#cost-run');
   await waitStatus(page, 'computing');
@@ -67,8 +56,8 @@ async function memory(page, cdp) {
   return { js: usedSize, wasm };
 }
 
-test('1,000 random control changes in 10 s: no stale frame, the last state wins, memory stays flat', async () => {
-  const page = await openPage(browser, `${server.url}?depth=40&width=24&batch=24`);
+test('1,000 random control changes fired 10 ms apart: no stale frame, the last state wins, memory stays flat', async () => {
+  const page = await openPage(site.browser, `${site.server.url}?depth=40&width=24&batch=24`);
   await waitStatus(page);
   const cdp = await page.context().newCDPSession(page);
   const before = await memory(page, cdp);
@@ -146,7 +135,7 @@ test('the served page forbids inline script and every remote origin', async () =
   }
   assert.ok(!/<script(?![^>]*\bsrc=)[^>]*>/.test(html), 'no inline <script> in the page');
   assert.ok(!/\son[a-z]+="/.test(html), 'no inline event handlers');
-  const page = await openPage(browser, server.url);
+  const page = await openPage(site.browser, site.server.url);
   await waitStatus(page);
   const served = await page.$eval('meta[http-equiv="Content-Security-Policy"]', (m) => m.content);
   assert.equal(served, policy);
