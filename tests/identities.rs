@@ -69,3 +69,30 @@ fn every_measure_is_scale_invariant() {
         }
     }
 }
+
+/// A failed SVD is a flagged point: no metrics, empty CSV cells, `null` in JSON, skipped by the
+/// charts' bands — never a NaN and never a frozen run.
+#[test]
+fn a_flagged_point_is_shown_as_missing_not_as_nan() {
+    use rankscope::output;
+    use rankscope::params::{Metric, Params};
+    use rankscope::run::Row;
+    use rankscope::scene::{RunKind, Scene};
+    let row = Row {
+        seed: 1,
+        layer: 3,
+        metrics: None,
+        log10_norm: 0.5,
+        singular_values: Vec::new(),
+        flag: Some("the SVD did not converge within 30 iterations".into()),
+    };
+    assert_eq!(output::csv_line(&row), "1,3,,,,,,,,0.5");
+    let json: serde_json::Value = serde_json::from_str(&output::json_row(&row)).expect("JSON");
+    assert!(json["soft_rank"].is_null());
+    assert_eq!(json["flag"], "the SVD did not converge within 30 iterations");
+    let p = Params::parse("depth=3&width=4&batch=4").expect("valid");
+    let mut scene = Scene::new(&p);
+    scene.push(RunKind::Main, vec![row]).expect("own seed");
+    assert!(scene.band(RunKind::Main, Metric::SoftRank).is_empty());
+    assert_eq!(scene.band(RunKind::Main, Metric::Log10Norm).len(), 1);
+}
