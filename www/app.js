@@ -373,6 +373,7 @@ function startWorkers() {
   for (const w of workers) w.terminate();
   workers = Array.from({ length: WORKER_COUNT }, () => {
     const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    w.postMessage({ type: 'init', module: wasmModule });
     w.onmessage = onWorkerMessage;
     w.onerror = (e) => {
       e.preventDefault();
@@ -877,9 +878,13 @@ window.rankscopeTestHooks = {
   },
 };
 
+/** The compiled WASM module, compiled once and handed to every worker (no recompiles). */
+let wasmModule = null;
+
 async function main() {
   try {
-    const exports = await init();
+    wasmModule = await WebAssembly.compileStreaming(fetch(new URL('./pkg/rankscope_bg.wasm', import.meta.url)));
+    const exports = await init({ module_or_path: wasmModule });
     wasmMemory = exports.memory;
   } catch (err) {
     showFailure(`the WebAssembly module could not be loaded (${err})`);

@@ -7,7 +7,9 @@ import init, { Job, force_panic, last_panic, geometry_at } from './pkg/rankscope
 /** Milliseconds of computation per slice before yielding to incoming messages. */
 const SLICE_MS = 8;
 
-const ready = init();
+// The page sends the module it compiled; the worker instantiates it (no second compile).
+let initialise;
+const ready = new Promise((resolve, reject) => { initialise = { resolve, reject }; });
 let latest = 0;
 
 // A zero-delay yield: setTimeout is clamped to 4 ms after nesting, a MessageChannel is not.
@@ -73,7 +75,9 @@ async function geometry(msg) {
 
 self.onmessage = (event) => {
   const msg = event.data;
-  if (msg.type === 'run') {
+  if (msg.type === 'init') {
+    init({ module_or_path: msg.module }).then(initialise.resolve, initialise.reject);
+  } else if (msg.type === 'run') {
     latest = msg.id;
     run(msg.id, msg.query, msg.part ?? 0, msg.parts ?? 1);
   } else if (msg.type === 'geometry') {
