@@ -35,11 +35,14 @@ for (let i = 0; i < 15; i += 1) {
     el.value = String(seed);
     const start = performance.now();
     el.dispatchEvent(new Event('change', { bubbles: true }));
-    await new Promise((resolve) => {
-      const check = () => (document.body.dataset.status === 'ready' ? resolve() : requestAnimationFrame(check));
-      check();
+    // The moment data-status turns "ready", observed without polling.
+    const end = await new Promise((resolve) => {
+      const obs = new MutationObserver(() => {
+        if (document.body.dataset.status === 'ready') { obs.disconnect(); resolve(performance.now()); }
+      });
+      obs.observe(document.body, { attributes: true, attributeFilter: ['data-status'] });
     });
-    return performance.now() - start;
+    return end - start;
   }, 100 + i);
   w4.push(ms);
 }

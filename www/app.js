@@ -426,25 +426,22 @@ function cancel() {
   setStatus('ready');
 }
 
-/** Draws the finished job at the next frame — unless a newer input superseded it by then, so
- *  rapid input draws only the states a person can see. */
+/** Draws the finished job (its last rows just arrived, so it is the newest input's). */
 function finishJob(id) {
-  requestAnimationFrame(() => {
-    if (id !== jobId || !view) return;
-    drawAll();
-    $('summary').textContent = view.summary();
-    if (state.params.view !== 'sweep' && !$('geometry-figure').hidden) {
-      const layer = state.params.layer ?? state.params.depth;
-      if (finalGeometry && layer === state.params.depth) {
-        geometryId = jobId;
-        onGeometry({ id: jobId, data: finalGeometry }); // already computed by the job
-      } else {
-        requestGeometry(); // ready once the samples are drawn too
-      }
-    } else if (document.body.dataset.status !== 'error') {
-      setStatus('ready');
+  if (id !== jobId || !view) return;
+  drawAll();
+  $('summary').textContent = view.summary();
+  if (state.params.view !== 'sweep' && !$('geometry-figure').hidden) {
+    const layer = state.params.layer ?? state.params.depth;
+    if (finalGeometry && layer === state.params.depth) {
+      geometryId = jobId;
+      onGeometry({ id: jobId, data: finalGeometry }); // already computed by the job
+    } else {
+      requestGeometry(); // ready once the samples are drawn too
     }
-  });
+  } else if (document.body.dataset.status !== 'error') {
+    setStatus('ready');
+  }
 }
 
 function requestGeometry() {
