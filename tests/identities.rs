@@ -89,7 +89,10 @@ fn a_flagged_point_is_shown_as_missing_not_as_nan() {
     assert_eq!(output::csv_line(&row), "1,3,,,,,,,,0.5");
     let json: serde_json::Value = serde_json::from_str(&output::json_row(&row)).expect("JSON");
     assert!(json["soft_rank"].is_null());
-    assert_eq!(json["flag"], "the SVD did not converge within 30 iterations");
+    assert_eq!(
+        json["flag"],
+        "the SVD did not converge within 30 iterations"
+    );
     let p = Params::parse("depth=3&width=4&batch=4").expect("valid");
     let mut scene = Scene::new(&p);
     scene.push(RunKind::Main, vec![row]).expect("own seed");
