@@ -344,6 +344,31 @@ impl Job {
     }
 }
 
+impl View {
+    /// The runs of a geometry pair with their legend names and colours, main first.
+    fn geometry_runs<'a>(
+        &self,
+        pair: &'a GeometryPair,
+    ) -> Vec<(String, plotters::style::RGBColor, &'a Geometry)> {
+        [
+            (&self.scene.params, &pair.main),
+            (&self.scene.twin, &pair.twin),
+        ]
+        .into_iter()
+        .filter_map(|(p, g)| {
+            g.as_ref()
+                .map(|g| (norm_label(p.norm).to_string(), plot::run_color(p.norm), g))
+        })
+        .collect()
+    }
+}
+
+/// A `{main, twin, errors}` geometry pair from JS.
+fn geometry_pair(data: JsValue) -> Result<GeometryPair, JsError> {
+    serde_wasm_bindgen::from_value(data)
+        .map_err(|e| JsError::new(&format!("malformed geometry from the worker: {e}")))
+}
+
 impl Job {
     /// The geometry of the first seed's main and twin runs at the layer they reached, from the
     /// networks the job already holds (no re-run): what the page shows by default when done.
@@ -498,25 +523,37 @@ impl View {
         scale: f64,
         data: JsValue,
     ) -> Result<(), JsError> {
-        let pair: GeometryPair = serde_wasm_bindgen::from_value(data)
-            .map_err(|e| JsError::new(&format!("malformed geometry from the worker: {e}")))?;
+        let pair = geometry_pair(data)?;
         let backend = CanvasBackend::with_canvas_object(canvas.clone())
             .ok_or_else(|| JsError::new("the canvas has no 2D context"))?;
         let area = backend.into_drawing_area();
         let style = Style::rasterising(sane_scale(scale));
-        let mut runs = Vec::new();
-        for (p, g) in [
-            (&self.scene.params, &pair.main),
-            (&self.scene.twin, &pair.twin),
-        ] {
-            if let Some(g) = g {
-                runs.push((norm_label(p.norm).to_string(), plot::run_color(p.norm), g));
-            }
-        }
-        plot::draw_geometry(&area, &runs, &style).map_err(|e| JsError::new(&e))?;
+        plot::draw_geometry(&area, &self.geometry_runs(&pair), &style)
+            .map_err(|e| JsError::new(&e))?;
         area.present()
             .map_err(|e| JsError::new(&format!("drawing failed: {e:?}")))?;
         blit_rasters(&canvas, style.take_rasters())
+    }
+
+    /// The samples' geometry as an SVG document (for the export).
+    pub fn geometry_svg(
+        &self,
+        data: JsValue,
+        width: u32,
+        height: u32,
+        scale: f64,
+    ) -> Result<String, JsError> {
+        let pair = geometry_pair(data)?;
+        let style = Style::new(sane_scale(scale));
+        let mut out = String::new();
+        {
+            let area = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
+            plot::draw_geometry(&area, &self.geometry_runs(&pair), &style)
+                .map_err(|e| JsError::new(&e))?;
+            area.present()
+                .map_err(|e| JsError::new(&format!("drawing failed: {e:?}")))?;
+        }
+        Ok(out)
     }
 
     /// Notes a run that stopped early (shown in the summary's error line).

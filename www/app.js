@@ -37,6 +37,7 @@ let lastSpectrumDraw = 0;
 let jobDone = false;
 let geometryId = 0;        // the geometry request whose answer is awaited
 let finalGeometry = null;  // the samples at the last layer, sent with the job's last rows
+let lastGeometry = null;   // the samples on screen (for the exports)
 let presetList = [];       // [{name, title, caption}]
 let anim = null;           // {cutoff, playing, last} while the animation runs or is paused
 let chartFontScale = 1;    // the link's fs: fonts and lines of every chart
@@ -455,6 +456,7 @@ function onGeometry(msg) {
   try {
     const canvas = $('chart-geometry');
     view.draw_geometry(canvas, fitCanvas(canvas), msg.data);
+    lastGeometry = msg.data;
   } catch (err) {
     showFailure(err.message || String(err));
     return;
@@ -618,7 +620,16 @@ function onSliderInput(e) {
   dragging = true;
 }
 
+/** Each control explains itself on hover too: its help line becomes its tooltip. */
+function addTooltips() {
+  for (const el of document.querySelectorAll('#controls [aria-describedby]')) {
+    const help = document.getElementById(el.getAttribute('aria-describedby'));
+    if (help && !el.title) el.title = help.textContent;
+  }
+}
+
 function wireControls() {
+  addTooltips();
   for (const id of ['depth', 'width', 'batch', 'seeds']) {
     $(id).addEventListener('input', onSliderInput);
     $(id).addEventListener('change', () => { dragging = false; });
@@ -836,29 +847,39 @@ function exportCsv() {
   download(new Blob([view.csv()], { type: 'text/csv' }), `${fileStem()}.csv`);
 }
 
-/** The main chart at 2400 px wide (slides), drawn by the same code on an offscreen canvas. */
+/** The chosen chart at 2400 px wide (slides), drawn by the same code on an offscreen canvas. */
 function exportPng() {
   if (!view) return;
-  const onScreen = $('chart-rank');
+  const name = $('export-chart').value;
+  const onScreen = $(`chart-${name}`);
   const canvas = document.createElement('canvas');
   canvas.width = 2400;
-  canvas.height = Math.round(2400 * (onScreen.clientHeight / Math.max(1, onScreen.clientWidth)));
+  canvas.height = Math.round(2400 * (onScreen.clientHeight / Math.max(1, onScreen.clientWidth)) || 1200);
   try {
-    view.draw('rank', canvas, 2400 / 900);
-    drawChart('rank'); // the on-screen frame (for hover) again
+    if (name === 'geometry') {
+      if (!lastGeometry) return;
+      view.draw_geometry(canvas, 2400 / 900, lastGeometry);
+    } else {
+      view.draw(name, canvas, 2400 / 900);
+      if (!onScreen.closest('figure').hidden) drawChart(name); // the on-screen frame (hover) again
+    }
   } catch (err) {
     showFailure(err.message || String(err));
     return;
   }
-  canvas.toBlob((blob) => download(blob, `${fileStem()}.png`), 'image/png');
+  canvas.toBlob((blob) => download(blob, `${fileStem()}-${name}.png`), 'image/png');
 }
 
 function exportSvg() {
   if (!view) return;
-  const canvas = $('chart-rank');
-  const h = Math.round(1200 * (canvas.clientHeight / Math.max(1, canvas.clientWidth)));
+  const name = $('export-chart').value;
+  const canvas = $(`chart-${name}`);
+  const h = Math.round(1200 * (canvas.clientHeight / Math.max(1, canvas.clientWidth)) || 600);
   try {
-    download(new Blob([view.svg('rank', 1200, h, 1.3)], { type: 'image/svg+xml' }), `${fileStem()}.svg`);
+    const svg = name === 'geometry'
+      ? (lastGeometry ? view.geometry_svg(lastGeometry, 1200, h, 1.3) : null)
+      : view.svg(name, 1200, h, 1.3);
+    if (svg) download(new Blob([svg], { type: 'image/svg+xml' }), `${fileStem()}-${name}.svg`);
   } catch (err) {
     showFailure(err.message || String(err));
   }

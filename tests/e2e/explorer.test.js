@@ -222,11 +222,11 @@ test('new sample draws a new seed into the URL; copy link is offered', async () 
   await page.context().close();
 });
 
-test('every control has a visible label and a description', async () => {
+test('every control has a visible label, a description and a tooltip', async () => {
   const page = await openPage(site.browser, site.server.url);
   await waitStatus(page);
   const missing = await page.evaluate(() => [...document.querySelectorAll('#controls input, #controls select')]
-    .filter((el) => !(el.labels && el.labels.length > 0 && el.labels[0].textContent.trim()) || !el.getAttribute('aria-describedby'))
+    .filter((el) => !(el.labels && el.labels.length > 0 && el.labels[0].textContent.trim()) || !el.getAttribute('aria-describedby') || !el.title)
     .map((el) => el.id));
   assert.deepEqual(missing, []);
   await page.context().close();

@@ -156,7 +156,7 @@ async function downloadOf(page, selector) {
   return { name: dl.suggestedFilename(), data: readFileSync(await dl.path()) };
 }
 
-test('exports: CSV with the CLI header, a high-resolution PNG, an SVG, the CLI command', async () => {
+test('exports: CSV with the CLI header, high-resolution PNG and SVG of every chart, the CLI command', async () => {
   const context = await site.browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   const page = await context.newPage();
@@ -183,6 +183,17 @@ test('exports: CSV with the CLI header, a high-resolution PNG, an SVG, the CLI c
   const text = svg.data.toString();
   assert.match(text, /^<svg/);
   assert.ok(text.includes('soft rank vs depth') && text.includes('<polyline'), 'title and curves');
+
+  // Every other chart exports too.
+  for (const [chart, marker] of [['spectrum', 'index i of'], ['geometry', '|cos| between samples'], ['norm', 'scale of the representation']]) {
+    await page.selectOption('#export-chart', chart);
+    const p = await downloadOf(page, '#export-png');
+    assert.deepEqual([...p.data.subarray(1, 4)], [80, 78, 71], `${chart} PNG`);
+    assert.equal(p.data.readUInt32BE(16), 2400, `${chart} PNG width`);
+    assert.match(p.name, new RegExp(`-${chart}\\.png$`));
+    const s = (await downloadOf(page, '#export-svg')).data.toString();
+    assert.ok(s.startsWith('<svg') && s.includes(marker), `${chart} SVG has "${marker}"`);
+  }
 
   await page.click('#copy-cli');
   await page.waitForFunction(() => document.getElementById('copy-status').textContent !== '');
