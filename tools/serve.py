@@ -44,7 +44,11 @@ def main():
         sys.exit(f"{args.root}/www/pkg is missing: build the WASM first (make wasm)")
     handler = functools.partial(Handler, directory=args.root)
     server = http.server.ThreadingHTTPServer((args.host, args.port), handler)
-    print(f"rankscope is served at http://{args.host}:{server.server_address[1]}/", flush=True)
+    try:
+        print(f"rankscope is served at http://{args.host}:{server.server_address[1]}/", flush=True)
+    except BrokenPipeError:
+        pass  # nobody is reading stdout any more; keep serving
+
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -24,7 +24,7 @@ let streamTimer = null;
 let state = null;          // {query, params, seed, errors} from parse_query
 let view = null;           // the View of the current job
 /** Compute workers: runs (main, twin, seeds, sweep widths) are spread over them. */
-const WORKER_COUNT = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 4));
+let WORKER_COUNT = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 4));
 let workers = [];
 let parts = null;          // the current job's parts: {count, done[], progress[]}
 let jobId = 0;
@@ -889,6 +889,11 @@ function exportSvg() {
 window.rankscopeTestHooks = {
   drawLog: () => drawLog.slice(),
   wasmBytes: () => (wasmMemory ? wasmMemory.buffer.byteLength : 0),
+  /** The benchmark compares one worker with the pool in the same run. */
+  setWorkerCount(n) {
+    WORKER_COUNT = Math.max(1, Math.min(4, Math.floor(n)));
+    startWorkers();
+  },
   forceWorkerPanic() {
     jobId += 1;
     setStatus('computing');

@@ -1,7 +1,6 @@
 // Shared set-up for the end-to-end tests: serve the site on a free localhost port, drive
 // Debian's Chromium (/usr/bin/chromium) with playwright-core, and collect console errors.
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,19 +16,28 @@ const FLAGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-/** Starts tools/serve.py for `dir` (default: the repository) on a free port; resolves to {url, stop}. */
-export async function serve(dir = root) {
+/** Starts tools/serve.py for `dir` (default: the repository) on a free port; resolves to {url, stop}.
+ *  Its stdout is drained for the server's whole life: closing the pipe early once raced with the
+ *  server's own print and killed it (BrokenPipeError). */
+export function serve(dir = root) {
   const proc = spawn('python3', [path.join(root, 'tools', 'serve.py'), '--root', dir, '--port', '0'], {
     env: { ...process.env, RANKSCOPE_QUIET: '1' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  let out = '';
-  for await (const chunk of proc.stdout) {
-    out += chunk;
-    const m = out.match(/http:\/\/[\d.]+:\d+\//);
-    if (m) return { url: m[0], stop: () => proc.kill() };
-  }
-  throw new Error(`the server did not start: ${out}`);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let found = false;
+    proc.stdout.on('data', (chunk) => {
+      if (found) return;
+      out += chunk;
+      const m = out.match(/http:\/\/[\d.]+:\d+\//);
+      if (m) {
+        found = true;
+        resolve({ url: m[0], stop: () => proc.kill() });
+      }
+    });
+    proc.on('exit', (code) => { if (!found) reject(new Error(`the server did not start (exit ${code}): ${out}`)); });
+  });
 }
 
 /** Launches Chromium; resolves to the browser. */
@@ -92,4 +100,3 @@ export function useSiteAndBrowser(before, after) {
   return ctx;
 }
 
-export { once };
