@@ -45,22 +45,28 @@ fn fresh_seeds_differ_and_are_valid() {
     assert_eq!(array_len(&get(&parsed, "errors")), 0);
 }
 
+/// Steps `job` to its end (slices of `budget_ms`), pushing every batch into `view`; returns the
+/// number of slices and the last step's output.
+fn drain(job: &mut Job, view: &mut View, budget_ms: f64) -> (usize, JsValue) {
+    let mut slices = 0;
+    loop {
+        let out = job.step(budget_ms).expect("step");
+        view.push(get(&out, "batch")).expect("push");
+        slices += 1;
+        if get(&out, "done").as_bool() == Some(true) {
+            return (slices, out);
+        }
+        assert!(slices < 100_000, "the job never finished");
+    }
+}
+
 #[wasm_bindgen_test]
 fn job_streams_rows_of_both_runs_into_a_view() {
     let query = "depth=30&width=8&batch=8&seeds=2";
     let mut job = Job::new(query, true, 0, 1).expect("job");
     let mut view = View::new(query).expect("view");
-    let mut slices = 0;
-    loop {
-        let out = job.step(2.0).expect("step");
-        view.push(get(&out, "batch")).expect("push");
-        slices += 1;
-        if get(&out, "done").as_bool() == Some(true) {
-            assert_eq!(get(&out, "progress").as_f64(), Some(1.0));
-            break;
-        }
-        assert!(slices < 10_000, "the job never finished");
-    }
+    let (_, last) = drain(&mut job, &mut view, 2.0);
+    assert_eq!(get(&last, "progress").as_f64(), Some(1.0));
     assert!(view.is_complete());
     let summary = view.summary();
     assert!(
@@ -82,13 +88,7 @@ fn parts_split_the_runs_without_overlap() {
     let mut view = View::new(query).expect("view");
     for part in 0..2 {
         let mut job = Job::new(query, true, part, 2).expect("job");
-        loop {
-            let out = job.step(50.0).expect("step");
-            view.push(get(&out, "batch")).expect("push");
-            if get(&out, "done").as_bool() == Some(true) {
-                break;
-            }
-        }
+        drain(&mut job, &mut view, 50.0);
     }
     assert!(
         view.is_complete(),
@@ -100,17 +100,7 @@ fn parts_split_the_runs_without_overlap() {
 #[wasm_bindgen_test]
 fn wasm_numbers_match_the_native_cli_format() {
     // Same parameters, same seed: the WASM build must tell the same story as the CLI.
-    let query = "depth=200&width=16&batch=16&norm=none";
-    let mut job = Job::new(query, true, 0, 1).expect("job");
-    let mut view = View::new(query).expect("view");
-    loop {
-        let out = job.step(50.0).expect("step");
-        view.push(get(&out, "batch")).expect("push");
-        if get(&out, "done").as_bool() == Some(true) {
-            break;
-        }
-    }
-    let csv = view.csv();
+    let csv = wasm_csv("depth=200&width=16&batch=16&norm=none");
     let last = csv.lines().last().expect("rows");
     let pr: f64 = last
         .split(',')
@@ -140,13 +130,8 @@ fn bad_queries_are_errors_not_panics() {
 fn wasm_csv(query: &str) -> String {
     let mut job = Job::new(query, true, 0, 1).expect("job");
     let mut view = View::new(query).expect("view");
-    loop {
-        let out = job.step(50.0).expect("step");
-        view.push(get(&out, "batch")).expect("push");
-        if get(&out, "done").as_bool() == Some(true) {
-            return view.csv();
-        }
-    }
+    drain(&mut job, &mut view, 50.0);
+    view.csv()
 }
 
 /// The browser reproduces the native CLI's numbers for the same link (to round-off). Fixtures made with
