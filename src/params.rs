@@ -561,28 +561,22 @@ impl Params {
                 errors.push(e);
             }
         }
-        // `every` is checked against the final depth, whatever the key order.
-        if let Some((k, raw)) = every_given {
-            if k <= p.depth {
-                p.every = Some(k);
-            } else {
-                errors.push(error(
-                    "every",
-                    &raw,
-                    format!("an integer from 1 to depth ({})", p.depth),
-                ));
+        // `every` and `layer` are checked against the final depth, whatever the key order.
+        let depth = p.depth;
+        let mut within_depth = |given: Option<(u32, String)>, key: &str, min: u32| {
+            let (v, raw) = given?;
+            if v <= depth {
+                return Some(v);
             }
+            let allowed = format!("an integer from {min} to depth ({depth})");
+            errors.push(error(key, &raw, allowed));
+            None
+        };
+        if let Some(k) = within_depth(every_given, "every", 1) {
+            p.every = Some(k);
         }
-        if let Some((l, raw)) = layer_given {
-            if l <= p.depth {
-                p.layer = Some(l);
-            } else {
-                errors.push(error(
-                    "layer",
-                    &raw,
-                    format!("an integer from 0 to depth ({})", p.depth),
-                ));
-            }
+        if let Some(l) = within_depth(layer_given, "layer", 0) {
+            p.layer = Some(l);
         }
         (p, errors)
     }

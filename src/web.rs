@@ -464,6 +464,24 @@ fn blit_rasters(canvas: &HtmlCanvasElement, rasters: Vec<Raster>) -> Result<(), 
     Ok(())
 }
 
+/// Draws on a canvas with plotters (cell grids collected as rasters), presents, then blits the
+/// rasters: the one path every canvas chart takes.
+fn on_canvas<T>(
+    canvas: &HtmlCanvasElement,
+    scale: f64,
+    draw: impl FnOnce(&DrawingArea<CanvasBackend, plotters::coord::Shift>, &Style) -> Result<T, String>,
+) -> Result<T, JsError> {
+    let backend = CanvasBackend::with_canvas_object(canvas.clone())
+        .ok_or_else(|| JsError::new("the canvas has no 2D context"))?;
+    let area = backend.into_drawing_area();
+    let style = Style::rasterising(sane_scale(scale));
+    let out = draw(&area, &style).map_err(|e| JsError::new(&e))?;
+    area.present()
+        .map_err(|e| JsError::new(&format!("drawing failed: {e:?}")))?;
+    blit_rasters(canvas, style.take_rasters())?;
+    Ok(out)
+}
+
 fn chart_kind(name: &str) -> Result<ChartKind, JsError> {
     ChartKind::from_name(name).ok_or_else(|| JsError::new(&format!("no chart named `{name}`")))
 }
@@ -524,15 +542,10 @@ impl View {
         data: JsValue,
     ) -> Result<(), JsError> {
         let pair = geometry_pair(data)?;
-        let backend = CanvasBackend::with_canvas_object(canvas.clone())
-            .ok_or_else(|| JsError::new("the canvas has no 2D context"))?;
-        let area = backend.into_drawing_area();
-        let style = Style::rasterising(sane_scale(scale));
-        plot::draw_geometry(&area, &self.geometry_runs(&pair), &style)
-            .map_err(|e| JsError::new(&e))?;
-        area.present()
-            .map_err(|e| JsError::new(&format!("drawing failed: {e:?}")))?;
-        blit_rasters(&canvas, style.take_rasters())
+        let runs = self.geometry_runs(&pair);
+        on_canvas(&canvas, scale, |area, style| {
+            plot::draw_geometry(area, &runs, style).map(|_| ())
+        })
     }
 
     /// The samples' geometry as an SVG document (for the export).
@@ -570,15 +583,10 @@ impl View {
         scale: f64,
     ) -> Result<(), JsError> {
         let kind = chart_kind(chart)?;
-        let backend = CanvasBackend::with_canvas_object(canvas.clone())
-            .ok_or_else(|| JsError::new("the canvas has no 2D context"))?;
-        let area = backend.into_drawing_area();
-        let style = Style::rasterising(sane_scale(scale));
-        let frames =
-            plot::draw_chart(&area, &self.scene, kind, &style).map_err(|e| JsError::new(&e))?;
-        area.present()
-            .map_err(|e| JsError::new(&format!("drawing failed: {e:?}")))?;
-        blit_rasters(&canvas, style.take_rasters())?;
+        let scene = &self.scene;
+        let frames = on_canvas(&canvas, scale, |area, style| {
+            plot::draw_chart(area, scene, kind, style)
+        })?;
         self.frames.retain(|(k, _)| *k != kind);
         self.frames.push((kind, frames));
         Ok(())
