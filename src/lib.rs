@@ -22,6 +22,8 @@
 //! * [`params`] — every parameter with its URL key, default and range; the link format.
 //! * [`net`] — the random network: input, weights, normalisation, activation, residual.
 //! * [`spectrum`] — singular values, finite-checked and iteration-bounded.
+//! * [`svd`] — the singular-value algorithm itself (bidiagonalisation + bidiagonal QR).
+//! * [`kernels`] — the vectorisable dot and axpy loops the hot paths share.
 //! * [`metrics`] — rank measures from singular values.
 //! * [`theory`] — Lyapunov-exponent predictions and the √d reference.
 //! * [`run`] — a resumable simulation emitting rows of measures.
@@ -37,6 +39,7 @@
 
 pub mod cost;
 pub mod geometry;
+pub mod kernels;
 pub mod metrics;
 pub mod net;
 pub mod output;
@@ -46,6 +49,7 @@ pub mod presets;
 pub mod run;
 pub mod scene;
 pub mod spectrum;
+pub mod svd;
 pub mod sweep;
 pub mod theory;
 #[cfg(target_arch = "wasm32")]

@@ -1,30 +1,28 @@
 //! Singular values of a representation, by a true SVD in bounded time.
 //!
-//! nalgebra's `singular_values()` iterates without bound and never returns on NaN/Inf, so the
-//! matrix is checked for finiteness first and the SVD runs with an iteration cap. The values
-//! come from bidiagonalisation + implicit QR on H itself (not the eigenvalues of HᵀH, which
-//! would lose everything below ~1e-8·σ₁), so they are accurate to ~1e-15·σ₁, as the numerical
-//! rank at f64 tolerance needs.
+//! The matrix is checked for finiteness first (an SVD iterates forever or returns garbage on
+//! NaN/Inf) and the bidiagonal QR runs under an iteration cap. The values come from
+//! bidiagonalisation + implicit QR on H itself ([`crate::svd`]), not from the eigenvalues of
+//! HᵀH (which would lose everything below ~1e-8·σ₁), so they are accurate to ~1e-15·σ₁, as the
+//! numerical rank at f64 tolerance needs.
 
-use nalgebra::{DMatrix, SVD};
+use crate::svd;
+use nalgebra::DMatrix;
 use std::fmt;
-
-/// Iterations allowed per singular value; typical convergence needs 2–3 (ample margin).
-const ITERATIONS_PER_VALUE: usize = 30;
 
 /// Why no singular values could be computed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SpectrumError {
     NonFinite,
-    NoConvergence { iterations: usize },
+    NoConvergence { rotations: usize },
 }
 
 impl fmt::Display for SpectrumError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SpectrumError::NonFinite => write!(f, "the matrix has a NaN or infinite entry"),
-            SpectrumError::NoConvergence { iterations } => {
-                write!(f, "the SVD did not converge within {iterations} iterations")
+            SpectrumError::NoConvergence { rotations } => {
+                write!(f, "the SVD did not converge within {rotations} rotations")
             }
         }
     }
@@ -37,13 +35,8 @@ pub fn singular_values(h: &DMatrix<f64>) -> Result<Vec<f64>, SpectrumError> {
     if !h.iter().all(|v| v.is_finite()) {
         return Err(SpectrumError::NonFinite);
     }
-    let k = h.nrows().min(h.ncols());
-    let iterations = ITERATIONS_PER_VALUE * k.max(1);
-    let svd = SVD::try_new(h.clone(), false, false, f64::EPSILON, iterations)
-        .ok_or(SpectrumError::NoConvergence { iterations })?;
-    let mut sv: Vec<f64> = svd.singular_values.iter().map(|s| s.abs()).collect();
-    sv.sort_by(|a, b| b.total_cmp(a));
-    Ok(sv)
+    svd::singular_values(h.as_slice(), h.nrows(), h.ncols())
+        .map_err(|e| SpectrumError::NoConvergence { rotations: e.rotations })
 }
 
 #[cfg(test)]

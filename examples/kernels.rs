@@ -1,0 +1,59 @@
+//! Times the pieces of one evaluated layer (matrix products, SVD, random numbers) at the
+//! benchmark sizes, natively or as WASI under Node, to see where the time goes.
+use nalgebra::DMatrix;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use rand_distr::StandardNormal;
+use std::time::Instant;
+
+fn time<F: FnMut()>(name: &str, n: usize, reps: usize, flops: f64, mut f: F) {
+    f();
+    let t = Instant::now();
+    for _ in 0..reps {
+        f();
+    }
+    let s = t.elapsed().as_secs_f64() / reps as f64;
+    println!("{name:>12} n={n:4}: {:8.3} ms  {:6.2} GFLOP/s", s * 1e3, flops / s / 1e9);
+}
+
+fn main() {
+    let mut rng = StdRng::seed_from_u64(1);
+    for n in [64usize, 128, 256] {
+        let a = DMatrix::from_fn(n, n, |_, _| rng.sample::<f64, _>(StandardNormal));
+        let b = DMatrix::from_fn(n, n, |_, _| rng.sample::<f64, _>(StandardNormal));
+        let nf = n as f64;
+        let reps = (200_000_000 / (n * n * n)).max(3);
+        time("gemm", n, reps, 2.0 * nf * nf * nf, || {
+            std::hint::black_box(&a * &b);
+        });
+        time("gram", n, reps, 2.0 * nf * nf * nf, || {
+            std::hint::black_box(a.transpose() * &a);
+        });
+        time("tr_mul", n, reps, 2.0 * nf * nf * nf, || {
+            std::hint::black_box(a.tr_mul(&a));
+        });
+        time("svd", n, reps / 2 + 1, 8.0 / 3.0 * nf * nf * nf, || {
+            std::hint::black_box(rankscope::spectrum::singular_values(&a).unwrap());
+        });
+        time("bidiag", n, reps / 2 + 1, 8.0 / 3.0 * nf * nf * nf, || {
+            std::hint::black_box(a.clone().bidiagonalize().diagonal());
+        });
+        time("my_bidiag", n, reps / 2 + 1, 8.0 / 3.0 * nf * nf * nf, || {
+            let mut w = a.as_slice().to_vec();
+            std::hint::black_box(rankscope::svd::bidiag::bidiagonalise(&mut w, n, n));
+        });
+        let mut w = a.as_slice().to_vec();
+        let (d0, e0) = rankscope::svd::bidiag::bidiagonalise(&mut w, n, n);
+        time("my_bdsqr", n, reps / 2 + 1, 8.0 / 3.0 * nf * nf * nf, || {
+            let (mut d, mut e) = (d0.clone(), e0.clone());
+            rankscope::svd::bdsqr::bidiagonal_singular_values(&mut d, &mut e).unwrap();
+            std::hint::black_box(d);
+        });
+        time("my_dqds", n, reps / 2 + 1, 8.0 / 3.0 * nf * nf * nf, || {
+            std::hint::black_box(rankscope::svd::dqds::bidiagonal_singular_values(&d0, &e0));
+        });
+        time("normals", n, reps, nf * nf, || {
+            std::hint::black_box(DMatrix::from_fn(n, n, |_, _| rng.sample::<f64, _>(StandardNormal)));
+        });
+    }
+}

@@ -1,0 +1,100 @@
+//! Householder bidiagonalisation A = Q·B·Pᵀ of a tall (m ≥ n) column-major matrix, keeping
+//! only B's diagonal and superdiagonal (Golub & Van Loan, Alg. 5.4.2; LAPACK dgebd2 without
+//! accumulating Q or P).
+//!
+//! Each step applies a left reflector to the trailing columns (dot then axpy, column by column
+//! while the column is in L1 cache) and a right reflector as y = A·u followed by a rank-one
+//! update, all as loops down contiguous columns ([`crate::kernels`]).
+
+use crate::kernels::{axpy, dot, sum_squares};
+
+/// A Householder reflector I − τ·v·vᵀ with v₀ = 1 that maps x to β·e₁ (LAPACK dlarfg).
+struct Reflector {
+    tau: f64,
+    beta: f64,
+    /// Factor that turns x's tail into v's tail (v = [1; scale·x₁..]).
+    scale: f64,
+}
+
+/// The reflector for x = [alpha; tail] with ‖tail‖² = `tail_sq`. A zero tail needs none.
+fn reflector(alpha: f64, tail_sq: f64) -> Reflector {
+    if tail_sq == 0.0 {
+        return Reflector {
+            tau: 0.0,
+            beta: alpha,
+            scale: 0.0,
+        };
+    }
+    let norm = (alpha * alpha + tail_sq).sqrt();
+    let beta = if alpha >= 0.0 { -norm } else { norm };
+    Reflector {
+        tau: (beta - alpha) / beta,
+        beta,
+        scale: 1.0 / (alpha - beta),
+    }
+}
+
+/// Reduces `a` (m×n column-major, m ≥ n ≥ 1, overwritten) to upper bidiagonal form; returns
+/// (diagonal of length n, superdiagonal of length n − 1).
+///
+/// Two passes over the trailing matrix per step instead of three: the rank-one update of step
+/// k's right reflector is applied to a column just before step k+1's left reflector uses it,
+/// while the column is in L1 cache; the second pass accumulates y = A·u for the next right
+/// reflector.
+pub fn bidiagonalise(a: &mut [f64], m: usize, n: usize) -> (Vec<f64>, Vec<f64>) {
+    debug_assert!(m >= n && n >= 1 && a.len() == m * n);
+    let mut diag = vec![0.0; n];
+    let mut sup = vec![0.0; n.saturating_sub(1)];
+    // The pending right reflector: u over columns k..n (u[0] ↔ column k), y over rows k..m,
+    // and its τ (0 when there is nothing pending).
+    let mut u = vec![0.0; n];
+    let mut next_u = vec![0.0; n];
+    let mut y = vec![0.0; m];
+    let mut pending_tau = 0.0;
+    for k in 0..n {
+        let (done, trailing) = a.split_at_mut((k + 1) * m);
+        let col = &mut done[k * m + k..];
+        if pending_tau != 0.0 {
+            axpy(-pending_tau * u[0], &y[..m - k], col);
+        }
+        // Left reflector from column k, rows k..m; v is stored in place of the column.
+        let left = reflector(col[0], sum_squares(&col[1..]));
+        diag[k] = left.beta;
+        col[1..].iter_mut().for_each(|x| *x *= left.scale);
+        col[0] = 1.0;
+        let v: &[f64] = col;
+        for (j, c) in trailing.chunks_exact_mut(m).enumerate() {
+            let c = &mut c[k..];
+            if pending_tau != 0.0 {
+                axpy(-pending_tau * u[j + 1], &y[..m - k], c);
+            }
+            if left.tau != 0.0 {
+                let s = left.tau * dot(v, c);
+                axpy(-s, v, c);
+            }
+            next_u[j] = c[0];
+        }
+        if k + 1 >= n {
+            break;
+        }
+        // Right reflector from row k, columns k+1..n.
+        let width = n - k - 1;
+        let un = &mut next_u[..width];
+        let right = reflector(un[0], sum_squares(&un[1..]));
+        sup[k] = right.beta;
+        pending_tau = right.tau;
+        if right.tau == 0.0 {
+            continue;
+        }
+        un[1..].iter_mut().for_each(|x| *x *= right.scale);
+        un[0] = 1.0;
+        // y = A[k+1.., k+1..]·u, applied at the next step.
+        let y = &mut y[..m - k - 1];
+        y.fill(0.0);
+        for (c, &uj) in trailing.chunks_exact(m).zip(un.iter()) {
+            axpy(uj, &c[k + 1..], y);
+        }
+        std::mem::swap(&mut u, &mut next_u);
+    }
+    (diag, sup)
+}

@@ -1,0 +1,132 @@
+//! Singular values only, the way LAPACK computes them: Householder bidiagonalisation
+//! ([`bidiag`]) then implicit QR on the bidiagonal ([`bdsqr`]).
+//!
+//! Written for rankscope's one need — every σᵢ of a d×N batch, to ~1e-15·σ₁, many times per
+//! second — instead of calling nalgebra's general SVD, which measured 1.4 ms for 128×128
+//! natively, almost half of it in its bidiagonal QR phase (see BENCHMARKS.md).
+
+pub mod bdsqr;
+pub mod bidiag;
+pub mod dqds;
+
+pub use bdsqr::NoConvergence;
+
+/// The singular values of the m×n column-major matrix `a`, largest first (min(m, n) of them).
+pub fn singular_values(a: &[f64], m: usize, n: usize) -> Result<Vec<f64>, NoConvergence> {
+    assert_eq!(a.len(), m * n, "a {m}×{n} matrix needs {} entries", m * n);
+    if m == 0 || n == 0 {
+        return Ok(Vec::new());
+    }
+    // Bidiagonalise the tall orientation: the transpose has the same singular values.
+    let (mut work, rows, cols) = if m >= n {
+        (a.to_vec(), m, n)
+    } else {
+        (transpose(a, m, n), n, m)
+    };
+    let (mut d, mut e) = bidiag::bidiagonalise(&mut work, rows, cols);
+    let mut sv = match dqds::bidiagonal_singular_values(&d, &e) {
+        Some(sv) => sv,
+        None => {
+            bdsqr::bidiagonal_singular_values(&mut d, &mut e)?;
+            d.iter_mut().for_each(|s| *s = s.abs());
+            d
+        }
+    };
+    sv.sort_by(|x, y| y.total_cmp(x));
+    Ok(sv)
+}
+
+/// The n×m column-major transpose of the m×n column-major `a`.
+fn transpose(a: &[f64], m: usize, n: usize) -> Vec<f64> {
+    let mut t = vec![0.0; m * n];
+    for (j, col) in a.chunks_exact(m).enumerate() {
+        for (i, &v) in col.iter().enumerate() {
+            t[i * n + j] = v;
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nalgebra::DMatrix;
+
+    /// nalgebra's SVD as the independent reference, sorted.
+    fn reference(m: &DMatrix<f64>) -> Vec<f64> {
+        let mut sv: Vec<f64> = m.singular_values().iter().copied().collect();
+        sv.sort_by(|a, b| b.total_cmp(a));
+        sv
+    }
+
+    fn check(m: &DMatrix<f64>, what: &str) {
+        let ours = singular_values(m.as_slice(), m.nrows(), m.ncols()).expect("converges");
+        let theirs = reference(m);
+        assert_eq!(ours.len(), theirs.len(), "{what}");
+        let scale = theirs[0].max(f64::MIN_POSITIVE);
+        for (i, (a, b)) in ours.iter().zip(&theirs).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-13 * scale,
+                "{what}: σ{i} = {a} against {b} (σ₁ = {scale})"
+            );
+        }
+    }
+
+    /// A deterministic pseudo-random matrix (no RNG dependency in a unit test).
+    fn pseudo_random(m: usize, n: usize, salt: f64) -> DMatrix<f64> {
+        DMatrix::from_fn(m, n, |i, j| ((i * 31 + j * 17) as f64 * 0.618 + salt).sin())
+    }
+
+    #[test]
+    fn agrees_with_nalgebra_on_square_tall_and_wide() {
+        for (m, n) in [(1, 1), (1, 5), (5, 1), (2, 2), (3, 7), (7, 3), (16, 16), (64, 48), (33, 65)] {
+            check(&pseudo_random(m, n, 0.3), &format!("{m}×{n}"));
+        }
+    }
+
+    #[test]
+    fn agrees_on_rank_deficient_graded_and_zero_matrices() {
+        let a = pseudo_random(40, 3, 0.1);
+        let b = pseudo_random(3, 40, 0.7);
+        check(&(&a * &b), "rank 3");
+        let graded = DMatrix::from_fn(30, 30, |i, j| {
+            10f64.powi(-(i as i32) / 2) * ((i * 7 + j * 3) as f64).cos()
+        });
+        check(&graded, "graded");
+        let mut zero_cols = pseudo_random(20, 20, 0.2);
+        zero_cols.column_mut(3).fill(0.0);
+        zero_cols.column_mut(11).fill(0.0);
+        check(&zero_cols, "zero columns");
+        check(&DMatrix::zeros(6, 4), "zero");
+        check(&DMatrix::from_element(9, 9, 2.5), "rank one");
+        check(&DMatrix::identity(12, 12), "identity");
+    }
+
+    #[test]
+    fn centred_rows_give_an_exact_zero_direction() {
+        // Like BatchNorm: every row has zero mean, so σ_N is zero to rounding.
+        let mut m = pseudo_random(32, 32, 0.9);
+        for mut row in m.row_iter_mut() {
+            let mean = row.mean();
+            row.add_scalar_mut(-mean);
+        }
+        check(&m, "centred");
+        let sv = singular_values(m.as_slice(), 32, 32).expect("converges");
+        assert!(sv[31] < 1e-14 * sv[0]);
+    }
+
+    #[test]
+    fn dqds_and_bidiagonal_qr_agree() {
+        let m = pseudo_random(50, 50, 0.4);
+        let mut work = m.as_slice().to_vec();
+        let (mut d, mut e) = bidiag::bidiagonalise(&mut work, 50, 50);
+        let mut fast = dqds::bidiagonal_singular_values(&d, &e).expect("converges");
+        bdsqr::bidiagonal_singular_values(&mut d, &mut e).expect("converges");
+        let mut slow: Vec<f64> = d.iter().map(|x| x.abs()).collect();
+        fast.sort_by(|a, b| b.total_cmp(a));
+        slow.sort_by(|a, b| b.total_cmp(a));
+        for (a, b) in fast.iter().zip(&slow) {
+            assert!((a - b).abs() <= 1e-13 * slow[0], "{a} against {b}");
+        }
+    }
+}
