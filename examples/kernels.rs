@@ -32,6 +32,12 @@ fn main() {
         time("tr_mul", n, reps, 2.0 * nf * nf * nf, || {
             std::hint::black_box(a.tr_mul(&a));
         });
+        time("packed_gemm", n, reps, 2.0 * nf * nf * nf, || {
+            std::hint::black_box(rankscope::gemm::packed_product(&a, &b));
+        });
+        time("packed_gram", n, reps, 2.0 * nf * nf * nf, || {
+            std::hint::black_box(rankscope::gemm::packed_gram_upper(&a));
+        });
         time("svd", n, reps / 2 + 1, 8.0 / 3.0 * nf * nf * nf, || {
             std::hint::black_box(rankscope::spectrum::singular_values(&a).unwrap());
         });

@@ -23,6 +23,7 @@
 //! * [`net`] — the random network: input, weights, normalisation, activation, residual.
 //! * [`spectrum`] — singular values, finite-checked and iteration-bounded.
 //! * [`svd`] — the singular-value algorithm itself (bidiagonalisation + bidiagonal QR).
+//! * [`gemm`] — the layer product and the Gram matrix (a packed f64x2 kernel in WASM).
 //! * [`kernels`] — the vectorisable dot and axpy loops the hot paths share.
 //! * [`metrics`] — rank measures from singular values.
 //! * [`theory`] — Lyapunov-exponent predictions and the √d reference.
@@ -38,6 +39,7 @@
 //! The core knows nothing about JS or the DOM; `web` (wasm32 only) is the thin binding.
 
 pub mod cost;
+pub mod gemm;
 pub mod geometry;
 pub mod kernels;
 pub mod metrics;

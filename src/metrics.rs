@@ -119,7 +119,7 @@ pub fn mean_abs_cos(h: &DMatrix<f64>) -> f64 {
         return 1.0;
     }
     let hs = h / max;
-    let gram = hs.transpose() * &hs;
+    let gram = crate::gemm::gram_upper(&hs);
     let norms: Vec<f64> = (0..n).map(|i| gram[(i, i)].sqrt()).collect();
     let mut sum = 0.0;
     for j in 1..n {

@@ -11,6 +11,7 @@
 //! tanh(s·x)/s. So no rank measure is changed by the bookkeeping, and nothing overflows even
 //! at depth 50,000; log₁₀‖H‖_F is reported from ln_scale.
 
+use crate::gemm;
 use crate::params::{Activation, Init, Input, Norm, Params};
 use nalgebra::DMatrix;
 use rand::rngs::StdRng;
@@ -123,9 +124,10 @@ impl Network {
             &mut self.rng,
             &mut self.gauss,
         );
+        let wh = gemm::product(&w, &self.h);
         let mut z = match self.gamma {
-            None => &w * &self.h,
-            Some(g) => &self.h + (&w * &self.h) * g,
+            None => wh,
+            Some(g) => &self.h + wh * g,
         };
         if self.init == Init::Torch {
             let bound = 1.0 / (d as f64).sqrt();

@@ -23,6 +23,17 @@ pub fn singular_values(a: &[f64], m: usize, n: usize) -> Result<Vec<f64>, NoConv
     } else {
         (transpose(a, m, n), n, m)
     };
+    // Scale by a power of two (exact) so the largest entry is in [1, 2): the squares taken by
+    // the reflectors and by dqds then neither overflow nor underflow.
+    let amax = work.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if amax == 0.0 {
+        return Ok(vec![0.0; cols]);
+    }
+    let exponent = amax.log2().floor() as i32;
+    let down = 2f64.powi(-exponent);
+    if exponent != 0 {
+        work.iter_mut().for_each(|v| *v *= down);
+    }
     let (mut d, mut e) = bidiag::bidiagonalise(&mut work, rows, cols);
     let mut sv = match dqds::bidiagonal_singular_values(&d, &e) {
         Some(sv) => sv,
@@ -32,6 +43,10 @@ pub fn singular_values(a: &[f64], m: usize, n: usize) -> Result<Vec<f64>, NoConv
             d
         }
     };
+    if exponent != 0 {
+        let up = 2f64.powi(exponent);
+        sv.iter_mut().for_each(|s| *s *= up);
+    }
     sv.sort_by(|x, y| y.total_cmp(x));
     Ok(sv)
 }
