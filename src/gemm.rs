@@ -10,6 +10,7 @@
 //! The kernel is also compiled natively (with a two-lane array in place of f64x2), so its
 //! tests run with `cargo test`; WASM runs the same tests in tests/web.rs.
 
+use crate::lanes;
 use nalgebra::DMatrix;
 
 /// C = A·B.
@@ -144,73 +145,6 @@ fn kernel_4x1(panel: &[f64], b: &[f64], out: &mut [f64; MR]) {
     }
     acc[0].store(&mut out[..2]);
     acc[1].store(&mut out[2..]);
-}
-
-/// Two f64 lanes: wasm's f64x2, or a plain pair natively (for the tests).
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-mod lanes {
-    use core::arch::wasm32::*;
-
-    #[derive(Clone, Copy)]
-    pub struct V(v128);
-
-    impl V {
-        #[inline(always)]
-        pub fn zero() -> V {
-            V(f64x2_splat(0.0))
-        }
-        #[inline(always)]
-        pub fn splat(x: f64) -> V {
-            V(f64x2_splat(x))
-        }
-        /// The first two values of `s` (at least two long).
-        #[inline(always)]
-        pub fn load(s: &[f64]) -> V {
-            assert!(s.len() >= 2);
-            // SAFETY: two f64 are in bounds (checked); wasm loads need no alignment.
-            V(unsafe { v128_load(s.as_ptr() as *const v128) })
-        }
-        /// self + a·b (two roundings: wasm SIMD has no fused multiply-add).
-        #[inline(always)]
-        pub fn mul_add(self, a: V, b: V) -> V {
-            V(f64x2_add(self.0, f64x2_mul(a.0, b.0)))
-        }
-        #[inline(always)]
-        pub fn store(self, s: &mut [f64]) {
-            s[0] = f64x2_extract_lane::<0>(self.0);
-            s[1] = f64x2_extract_lane::<1>(self.0);
-        }
-    }
-}
-
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-mod lanes {
-    #[derive(Clone, Copy)]
-    pub struct V([f64; 2]);
-
-    impl V {
-        #[inline(always)]
-        pub fn zero() -> V {
-            V([0.0; 2])
-        }
-        #[inline(always)]
-        pub fn splat(x: f64) -> V {
-            V([x; 2])
-        }
-        #[inline(always)]
-        pub fn load(s: &[f64]) -> V {
-            V([s[0], s[1]])
-        }
-        #[inline(always)]
-        pub fn mul_add(self, a: V, b: V) -> V {
-            V([self.0[0] + a.0[0] * b.0[0], self.0[1] + a.0[1] * b.0[1]])
-        }
-        #[inline(always)]
-        pub fn store(self, s: &mut [f64]) {
-            s[0] = self.0[0];
-            s[1] = self.0[1];
-        }
-    }
 }
 
 #[cfg(test)]

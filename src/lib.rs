@@ -24,6 +24,7 @@
 //! * [`spectrum`] — singular values, finite-checked and iteration-bounded.
 //! * [`svd`] — the singular-value algorithm itself (bidiagonalisation + bidiagonal QR).
 //! * [`gemm`] — the layer product and the Gram matrix (a packed f64x2 kernel in WASM).
+//! * [`lanes`] — two f64 lanes: f64x2 in WASM, a pair natively.
 //! * [`kernels`] — the vectorisable dot and axpy loops the hot paths share.
 //! * [`metrics`] — rank measures from singular values.
 //! * [`theory`] — Lyapunov-exponent predictions and the √d reference.
@@ -42,6 +43,7 @@ pub mod cost;
 pub mod gemm;
 pub mod geometry;
 pub mod kernels;
+pub mod lanes;
 pub mod metrics;
 pub mod net;
 pub mod output;

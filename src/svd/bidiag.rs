@@ -6,7 +6,7 @@
 //! while the column is in L1 cache) and a right reflector as y = A·u followed by a rank-one
 //! update, all as loops down contiguous columns ([`crate::kernels`]).
 
-use crate::kernels::{axpy, dot, sum_squares};
+use crate::kernels::{axpy, axpy4, axpy_dot4, dot, gemv4, sum_squares};
 
 /// A Householder reflector I − τ·v·vᵀ with v₀ = 1 that maps x to β·e₁ (LAPACK dlarfg).
 struct Reflector {
@@ -63,16 +63,29 @@ pub fn bidiagonalise(a: &mut [f64], m: usize, n: usize) -> (Vec<f64>, Vec<f64>) 
         col[1..].iter_mut().for_each(|x| *x *= left.scale);
         col[0] = 1.0;
         let v: &[f64] = col;
-        for (j, c) in trailing.chunks_exact_mut(m).enumerate() {
+        // Trailing columns, four at a time: finish the pending right update, then reflect.
+        let pending = |j: usize| -pending_tau * u[j + 1];
+        let mut groups = trailing.chunks_exact_mut(4 * m);
+        let mut j = 0;
+        for group in &mut groups {
+            let (c0, rest) = group.split_at_mut(m);
+            let (c1, rest) = rest.split_at_mut(m);
+            let (c2, c3) = rest.split_at_mut(m);
+            let cols = [&mut c0[k..], &mut c1[k..], &mut c2[k..], &mut c3[k..]];
+            let a = [pending(j), pending(j + 1), pending(j + 2), pending(j + 3)];
+            let [c0, c1, c2, c3] = cols;
+            let s = axpy_dot4(a, &y[..m - k], v, [&mut *c0, &mut *c1, &mut *c2, &mut *c3]);
+            axpy4(s.map(|s| -left.tau * s), v, [&mut *c0, &mut *c1, &mut *c2, &mut *c3]);
+            next_u[j..j + 4].copy_from_slice(&[c0[0], c1[0], c2[0], c3[0]]);
+            j += 4;
+        }
+        for c in groups.into_remainder().chunks_exact_mut(m) {
             let c = &mut c[k..];
-            if pending_tau != 0.0 {
-                axpy(-pending_tau * u[j + 1], &y[..m - k], c);
-            }
-            if left.tau != 0.0 {
-                let s = left.tau * dot(v, c);
-                axpy(-s, v, c);
-            }
+            axpy(pending(j), &y[..m - k], c);
+            let s = left.tau * dot(v, c);
+            axpy(-s, v, c);
             next_u[j] = c[0];
+            j += 1;
         }
         if k + 1 >= n {
             break;
@@ -91,8 +104,14 @@ pub fn bidiagonalise(a: &mut [f64], m: usize, n: usize) -> (Vec<f64>, Vec<f64>) 
         // y = A[k+1.., k+1..]·u, applied at the next step.
         let y = &mut y[..m - k - 1];
         y.fill(0.0);
-        for (c, &uj) in trailing.chunks_exact(m).zip(un.iter()) {
-            axpy(uj, &c[k + 1..], y);
+        let mut groups = trailing.chunks_exact(4 * m);
+        let mut uj = un.chunks_exact(4);
+        for (group, a) in (&mut groups).zip(&mut uj) {
+            let col = |i: usize| &group[i * m + k + 1..(i + 1) * m];
+            gemv4([a[0], a[1], a[2], a[3]], [col(0), col(1), col(2), col(3)], y);
+        }
+        for (c, &a) in groups.remainder().chunks_exact(m).zip(uj.remainder()) {
+            axpy(a, &c[k + 1..], y);
         }
         std::mem::swap(&mut u, &mut next_u);
     }
