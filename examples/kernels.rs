@@ -13,7 +13,11 @@ fn time<F: FnMut()>(name: &str, n: usize, reps: usize, flops: f64, mut f: F) {
         f();
     }
     let s = t.elapsed().as_secs_f64() / reps as f64;
-    println!("{name:>12} n={n:4}: {:8.3} ms  {:6.2} GFLOP/s", s * 1e3, flops / s / 1e9);
+    println!(
+        "{name:>12} n={n:4}: {:8.3} ms  {:6.2} GFLOP/s",
+        s * 1e3,
+        flops / s / 1e9
+    );
 }
 
 fn main() {
@@ -39,27 +43,48 @@ fn main() {
             std::hint::black_box(rankscope::gemm::packed_gram_upper(&a));
         });
         time("svd", n, reps / 2 + 1, 8.0 / 3.0 * nf * nf * nf, || {
-            std::hint::black_box(rankscope::spectrum::singular_values(&a).unwrap());
+            std::hint::black_box(rankscope::spectrum::singular_values(&a).expect("svd"));
         });
         time("bidiag", n, reps / 2 + 1, 8.0 / 3.0 * nf * nf * nf, || {
             std::hint::black_box(a.clone().bidiagonalize().diagonal());
         });
-        time("my_bidiag", n, reps / 2 + 1, 8.0 / 3.0 * nf * nf * nf, || {
-            let mut w = a.as_slice().to_vec();
-            std::hint::black_box(rankscope::svd::bidiag::bidiagonalise(&mut w, n, n));
-        });
+        time(
+            "my_bidiag",
+            n,
+            reps / 2 + 1,
+            8.0 / 3.0 * nf * nf * nf,
+            || {
+                let mut w = a.as_slice().to_vec();
+                std::hint::black_box(rankscope::svd::bidiag::bidiagonalise(&mut w, n, n));
+            },
+        );
         let mut w = a.as_slice().to_vec();
         let (d0, e0) = rankscope::svd::bidiag::bidiagonalise(&mut w, n, n);
-        time("my_bdsqr", n, reps / 2 + 1, 8.0 / 3.0 * nf * nf * nf, || {
-            let (mut d, mut e) = (d0.clone(), e0.clone());
-            rankscope::svd::bdsqr::bidiagonal_singular_values(&mut d, &mut e).unwrap();
-            std::hint::black_box(d);
-        });
+        time(
+            "my_bdsqr",
+            n,
+            reps / 2 + 1,
+            8.0 / 3.0 * nf * nf * nf,
+            || {
+                let (mut d, mut e) = (d0.clone(), e0.clone());
+                rankscope::svd::bdsqr::bidiagonal_singular_values(&mut d, &mut e)
+                    .expect("converges");
+                std::hint::black_box(d);
+            },
+        );
         time("my_dqds", n, reps / 2 + 1, 8.0 / 3.0 * nf * nf * nf, || {
             std::hint::black_box(rankscope::svd::dqds::bidiagonal_singular_values(&d0, &e0));
         });
         time("normals", n, reps, nf * nf, || {
-            std::hint::black_box(DMatrix::from_fn(n, n, |_, _| rng.sample::<f64, _>(StandardNormal)));
+            std::hint::black_box(DMatrix::from_fn(n, n, |_, _| {
+                rng.sample::<f64, _>(StandardNormal)
+            }));
+        });
+        let mut xo = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(1);
+        time("xo_normals", n, reps, nf * nf, || {
+            std::hint::black_box(DMatrix::from_fn(n, n, |_, _| {
+                xo.sample::<f64, _>(StandardNormal)
+            }));
         });
     }
 }

@@ -37,7 +37,15 @@ pub fn packed_product(a: &DMatrix<f64>, b: &DMatrix<f64>) -> DMatrix<f64> {
     assert_eq!(k, b.nrows(), "A is {m}×{k} but B has {} rows", b.nrows());
     let panels = pack_rows(m, k, |i, p| a[(i, p)]);
     let mut c = DMatrix::zeros(m, b.ncols());
-    multiply_packed(&panels, m, k, b.as_slice(), b.ncols(), c.as_mut_slice(), false);
+    multiply_packed(
+        &panels,
+        m,
+        k,
+        b.as_slice(),
+        b.ncols(),
+        c.as_mut_slice(),
+        false,
+    );
     c
 }
 
@@ -118,8 +126,7 @@ fn kernel_4x4(panel: &[f64], b: &[f64], k: usize, out: &mut [[f64; MR]; NR]) {
     let (b1, rest) = rest.split_at(k);
     let (b2, b3) = rest.split_at(k);
     let mut acc = [[lanes::V::zero(); 2]; NR];
-    for ((((quad, &x0), &x1), &x2), &x3) in panel.chunks_exact(MR).zip(b0).zip(b1).zip(b2).zip(b3)
-    {
+    for ((((quad, &x0), &x1), &x2), &x3) in panel.chunks_exact(MR).zip(b0).zip(b1).zip(b2).zip(b3) {
         let lo = lanes::V::load(&quad[..2]);
         let hi = lanes::V::load(&quad[2..]);
         for (acc, x) in acc.iter_mut().zip([x0, x1, x2, x3]) {
@@ -157,7 +164,14 @@ mod tests {
 
     #[test]
     fn packed_product_matches_nalgebra_for_every_shape() {
-        for (m, k, n) in [(1, 1, 1), (4, 4, 4), (5, 3, 7), (16, 16, 16), (33, 17, 9), (3, 64, 2)] {
+        for (m, k, n) in [
+            (1, 1, 1),
+            (4, 4, 4),
+            (5, 3, 7),
+            (16, 16, 16),
+            (33, 17, 9),
+            (3, 64, 2),
+        ] {
             let (a, b) = (pseudo_random(m, k, 0.1), pseudo_random(k, n, 0.2));
             let err = (packed_product(&a, &b) - &a * &b).amax();
             assert!(err < 1e-12, "{m}×{k}·{k}×{n}: {err}");

@@ -20,8 +20,13 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
         s0 = s0.mul_add(V::load(x), V::load(y));
         s1 = s1.mul_add(V::load(&x[2..]), V::load(&y[2..]));
     }
-    let tail: f64 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
-    s0.add(s1).sum() + tail
+    let tail: f64 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    s0.plus(s1).sum() + tail
 }
 
 /// y ← y + α·x over the common length.
@@ -38,6 +43,19 @@ pub fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
     for (yy, xx) in cy.into_remainder().iter_mut().zip(cx.remainder()) {
         *yy += alpha * xx;
     }
+}
+
+/// max |xᵢ| (0 for an empty slice), with comparisons: `f64::max` is a libm call in WASM.
+#[inline]
+pub fn max_abs(x: &[f64]) -> f64 {
+    let mut m = 0.0;
+    for v in x {
+        let a = v.abs();
+        if a > m {
+            m = a;
+        }
+    }
+    m
 }
 
 /// Σ xᵢ², the squared Euclidean norm.
@@ -81,7 +99,10 @@ pub fn axpy_dot4(a: [f64; 4], y: &[f64], v: &[f64], c: [&mut [f64]; 4]) -> [f64;
     let mut out = s.map(V::sum);
     if n % 2 == 1 {
         let i = n - 1;
-        for (j, col) in [&mut *c0, &mut *c1, &mut *c2, &mut *c3].into_iter().enumerate() {
+        for (j, col) in [&mut *c0, &mut *c1, &mut *c2, &mut *c3]
+            .into_iter()
+            .enumerate()
+        {
             col[i] += a[j] * y[i];
             out[j] += v[i] * col[i];
         }
@@ -112,7 +133,10 @@ pub fn axpy4(a: [f64; 4], x: &[f64], c: [&mut [f64]; 4]) {
     }
     if n % 2 == 1 {
         let i = n - 1;
-        for (j, col) in [&mut *c0, &mut *c1, &mut *c2, &mut *c3].into_iter().enumerate() {
+        for (j, col) in [&mut *c0, &mut *c1, &mut *c2, &mut *c3]
+            .into_iter()
+            .enumerate()
+        {
             col[i] += a[j] * x[i];
         }
     }
@@ -176,17 +200,24 @@ mod tests {
             let a = [0.5, -1.0, 2.0, 0.25];
 
             let mut c = cols.clone();
-            let [c0, c1, c2, c3] = &mut c[..] else { unreachable!() };
+            let [c0, c1, c2, c3] = &mut c[..] else {
+                unreachable!()
+            };
             let s = axpy_dot4(a, &y, &v, [c0, c1, c2, c3]);
             for j in 0..4 {
                 let mut expect = cols[j].clone();
                 axpy(a[j], &y, &mut expect);
                 assert!(c[j].iter().zip(&expect).all(|(p, q)| (p - q).abs() < 1e-14));
-                assert!((s[j] - dot(&v, &expect)).abs() < 1e-13, "n = {n}, column {j}");
+                assert!(
+                    (s[j] - dot(&v, &expect)).abs() < 1e-13,
+                    "n = {n}, column {j}"
+                );
             }
 
             let mut c = cols.clone();
-            let [c0, c1, c2, c3] = &mut c[..] else { unreachable!() };
+            let [c0, c1, c2, c3] = &mut c[..] else {
+                unreachable!()
+            };
             axpy4(a, &v, [c0, c1, c2, c3]);
             for j in 0..4 {
                 let mut expect = cols[j].clone();

@@ -40,7 +40,7 @@ mod imp {
             V(f64x2_add(self.0, f64x2_mul(a.0, b.0)))
         }
         #[inline(always)]
-        pub fn add(self, o: V) -> V {
+        pub fn plus(self, o: V) -> V {
             V(f64x2_add(self.0, o.0))
         }
         #[inline(always)]
@@ -78,7 +78,7 @@ mod imp {
             V([self.0[0] + a.0[0] * b.0[0], self.0[1] + a.0[1] * b.0[1]])
         }
         #[inline(always)]
-        pub fn add(self, o: V) -> V {
+        pub fn plus(self, o: V) -> V {
             V([self.0[0] + o.0[0], self.0[1] + o.0[1]])
         }
         #[inline(always)]

@@ -113,20 +113,38 @@ pub fn mean_abs_cos(h: &DMatrix<f64>) -> f64 {
     if n < 2 {
         return 1.0;
     }
-    // Scaled to unit max entry first, so the Gram matrix neither underflows nor overflows.
-    let max = h.amax();
+    // Scaled to unit max entry first (only when needed: the network's Ĥ has unit RMS), so the
+    // Gram matrix neither underflows nor overflows.
+    let max = crate::kernels::max_abs(h.as_slice());
     if max == 0.0 {
         return 1.0;
     }
-    let hs = h / max;
-    let gram = crate::gemm::gram_upper(&hs);
-    let norms: Vec<f64> = (0..n).map(|i| gram[(i, i)].sqrt()).collect();
+    let gram = if (1e-100..1e100).contains(&max) {
+        crate::gemm::gram_upper(h)
+    } else {
+        crate::gemm::gram_upper(&(h / max))
+    };
+    // 1/‖hᵢ‖, or 0 for a zero column (whose pairs count as 1 below).
+    let inv: Vec<f64> = (0..n)
+        .map(|i| {
+            let norm = gram[(i, i)].sqrt();
+            if norm > 0.0 {
+                1.0 / norm
+            } else {
+                0.0
+            }
+        })
+        .collect();
     let mut sum = 0.0;
     for j in 1..n {
-        for i in 0..j {
-            let denom = norms[i] * norms[j];
-            sum += if denom > 0.0 {
-                (gram[(i, j)].abs() / denom).min(1.0)
+        let column = &gram.as_slice()[j * n..j * n + j];
+        if inv[j] == 0.0 {
+            sum += j as f64;
+            continue;
+        }
+        for (g, &inv_i) in column.iter().zip(&inv) {
+            sum += if inv_i > 0.0 {
+                (g.abs() * inv_i * inv[j]).min(1.0)
             } else {
                 1.0
             };

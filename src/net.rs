@@ -14,10 +14,16 @@
 use crate::gemm;
 use crate::params::{Activation, Init, Input, Norm, Params};
 use nalgebra::DMatrix;
-use rand::rngs::StdRng;
+use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
 use std::fmt;
+
+/// The generator every random number of a run comes from, seeded by the `seed` parameter.
+/// Xoshiro256++ (seeded through SplitMix64): the same stream natively and in WASM (it is
+/// 64-bit arithmetic on every target, unlike `SmallRng`), and 4× faster in WASM than the
+/// ChaCha12 `StdRng` it replaced (a 128×128 Gaussian matrix: 0.26 → 0.07 ms).
+type Rng64 = Xoshiro256PlusPlus;
 
 /// Why a network cannot be advanced further.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,7 +62,7 @@ impl Gaussian {
     }
 
     #[inline]
-    fn sample(&mut self, rng: &mut StdRng) -> f64 {
+    fn sample(&mut self, rng: &mut Rng64) -> f64 {
         rng.sample(StandardNormal)
     }
 }
@@ -72,14 +78,14 @@ pub struct Network {
     h: DMatrix<f64>,
     ln_scale: f64,
     layer: u32,
-    rng: StdRng,
+    rng: Rng64,
     gauss: Gaussian,
 }
 
 impl Network {
     /// Draws the input batch H₀ for `seed` and prepares to draw weights from the same stream.
     pub fn new(p: &Params, seed: u64) -> Network {
-        let mut rng = StdRng::seed_from_u64(seed);
+        let mut rng = Rng64::seed_from_u64(seed);
         let mut gauss = Gaussian::new();
         let h = draw_input(p.input, p.width, p.batch, &mut rng, &mut gauss);
         let mut net = Network {
@@ -169,7 +175,7 @@ fn draw_input(
     kind: Input,
     d: usize,
     n: usize,
-    rng: &mut StdRng,
+    rng: &mut Rng64,
     gauss: &mut Gaussian,
 ) -> DMatrix<f64> {
     match kind {
@@ -187,7 +193,7 @@ fn draw_weights(
     init: Init,
     gain: f64,
     d: usize,
-    rng: &mut StdRng,
+    rng: &mut Rng64,
     gauss: &mut Gaussian,
 ) -> DMatrix<f64> {
     let df = d as f64;
@@ -214,7 +220,7 @@ fn draw_weights(
     }
 }
 
-fn uniform_matrix(d: usize, bound: f64, rng: &mut StdRng) -> DMatrix<f64> {
+fn uniform_matrix(d: usize, bound: f64, rng: &mut Rng64) -> DMatrix<f64> {
     DMatrix::from_fn(d, d, |_, _| (2.0 * rng.random::<f64>() - 1.0) * bound)
 }
 
@@ -224,24 +230,47 @@ pub fn normalise(norm: Norm, z: &mut DMatrix<f64>) -> bool {
     match norm {
         Norm::None => return false,
         Norm::Bn => {
-            let mut row = vec![0.0; z.ncols()];
-            for i in 0..z.nrows() {
-                row.iter_mut()
-                    .zip(z.row(i).iter())
-                    .for_each(|(r, v)| *r = *v);
-                centre_and_scale(&mut row);
-                z.row_mut(i).iter_mut().zip(&row).for_each(|(v, r)| *v = *r);
-            }
+            // Row statistics accumulated down the contiguous columns (the matrix is
+            // column-major; a row is strided). Same operations in the same order as a loop
+            // over each row, so the results are bit-identical to it.
+            let (d, n) = z.shape();
+            let cols = z.as_mut_slice();
+            let mean: Vec<f64> = row_sums(cols, d, |v| v)
+                .iter()
+                .map(|s| s / n as f64)
+                .collect();
+            cols.chunks_exact_mut(d)
+                .for_each(|c| c.iter_mut().zip(&mean).for_each(|(v, m)| *v -= m));
+            let inv_sd: Vec<f64> = row_sums(cols, d, |v| v * v)
+                .iter()
+                .map(|ss| {
+                    let sd = (ss / n as f64).sqrt();
+                    if sd > 0.0 {
+                        1.0 / sd
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            scale_rows(cols, &inv_sd);
         }
         Norm::Bn0 => {
             // diag(ZZᵀ)^{-1/2} Z: rows to unit norm, times √N so entries are O(1).
-            let sqrt_n = (z.ncols() as f64).sqrt();
-            for mut row in z.row_iter_mut() {
-                let norm = row.norm();
-                if norm > 0.0 {
-                    row *= sqrt_n / norm;
-                }
-            }
+            let (d, n) = z.shape();
+            let sqrt_n = (n as f64).sqrt();
+            let cols = z.as_mut_slice();
+            let factor: Vec<f64> = row_sums(cols, d, |v| v * v)
+                .iter()
+                .map(|ss| {
+                    let norm = ss.sqrt();
+                    if norm > 0.0 {
+                        sqrt_n / norm
+                    } else {
+                        1.0
+                    }
+                })
+                .collect();
+            scale_rows(cols, &factor);
         }
         Norm::Ln => {
             let d = z.nrows();
@@ -250,6 +279,22 @@ pub fn normalise(norm: Norm, z: &mut DMatrix<f64>) -> bool {
         }
     }
     true
+}
+
+/// Σⱼ f(z_ij) for every row i of the column-major d-row matrix `cols`, summed in column order.
+fn row_sums(cols: &[f64], d: usize, f: impl Fn(f64) -> f64) -> Vec<f64> {
+    let mut sums = vec![0.0; d];
+    for c in cols.chunks_exact(d) {
+        sums.iter_mut().zip(c).for_each(|(s, &v)| *s += f(v));
+    }
+    sums
+}
+
+/// z_ij ← z_ij·factor_i, column by column.
+fn scale_rows(cols: &mut [f64], factor: &[f64]) {
+    for c in cols.chunks_exact_mut(factor.len()) {
+        c.iter_mut().zip(factor).for_each(|(v, k)| *v *= k);
+    }
 }
 
 /// Subtracts the mean and divides by the (1/n) standard deviation; zero spread gives zeros.
@@ -304,7 +349,7 @@ mod tests {
 
     #[test]
     fn orthogonal_weights_are_orthogonal() {
-        let mut rng = StdRng::seed_from_u64(3);
+        let mut rng = Rng64::seed_from_u64(3);
         let mut g = Gaussian::new();
         let q = draw_weights(Init::Orthogonal, 1.0, 16, &mut rng, &mut g);
         let err = (q.transpose() * &q - DMatrix::identity(16, 16)).norm();
@@ -313,7 +358,7 @@ mod tests {
 
     #[test]
     fn weight_variance_matches_gain_over_width() {
-        let mut rng = StdRng::seed_from_u64(5);
+        let mut rng = Rng64::seed_from_u64(5);
         let mut g = Gaussian::new();
         for init in [Init::Gaussian, Init::Uniform] {
             let w = draw_weights(init, 2.0, 256, &mut rng, &mut g);

@@ -35,8 +35,11 @@ pub fn singular_values(h: &DMatrix<f64>) -> Result<Vec<f64>, SpectrumError> {
     if !h.iter().all(|v| v.is_finite()) {
         return Err(SpectrumError::NonFinite);
     }
-    svd::singular_values(h.as_slice(), h.nrows(), h.ncols())
-        .map_err(|e| SpectrumError::NoConvergence { rotations: e.rotations })
+    svd::singular_values(h.as_slice(), h.nrows(), h.ncols()).map_err(|e| {
+        SpectrumError::NoConvergence {
+            rotations: e.rotations,
+        }
+    })
 }
 
 #[cfg(test)]

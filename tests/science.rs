@@ -206,9 +206,32 @@ fn layernorm_does_not_save_a_linear_net() {
 }
 
 /// Residual layers I + γW slow the collapse but do not stop it.
+///
+/// "Slower" is judged on the mean r(H) of 16 seeds at layer 20 (measured 2.2–2.6× over four
+/// seed bases). A single seed at layer 40 — this test's first form — sits at a ratio of about
+/// 2 on average (1.1–2.4 per seed), so a 2× threshold there passed or failed by the luck of the
+/// random stream: replacing the generator (ChaCha12 → Xoshiro256++) made it fail.
 #[test]
 fn residual_connections_slow_but_do_not_stop_collapse() {
-    let plain = rows(&query("depth=4000&width=16&batch=16&norm=none"));
+    let mean_at = |q: &str, layer: u32| {
+        let r = rows(&query(q));
+        let at: Vec<f64> = r
+            .iter()
+            .filter(|row| row.layer == layer)
+            .map(participation)
+            .collect();
+        assert_eq!(at.len(), 16, "every seed evaluated at layer {layer}");
+        at.iter().sum::<f64>() / at.len() as f64
+    };
+    let plain = mean_at("depth=20&width=16&batch=16&norm=none&seeds=16", 20);
+    let slowed = mean_at(
+        "depth=20&width=16&batch=16&norm=none&gamma=0.3&seeds=16",
+        20,
+    );
+    assert!(
+        slowed > 2.0 * plain,
+        "slower: r(H) {slowed} against {plain}"
+    );
     let resid = rows(&query("depth=4000&width=16&batch=16&norm=none&gamma=0.3"));
     let pr_at = |r: &[Row], layer: u32| {
         r.iter()
@@ -216,7 +239,6 @@ fn residual_connections_slow_but_do_not_stop_collapse() {
             .map(participation)
             .expect("layer evaluated")
     };
-    assert!(pr_at(&resid, 40) > 2.0 * pr_at(&plain, 40), "slower");
     assert!(
         pr_at(&resid, 4000) < 1.5,
         "but still collapses: {}",

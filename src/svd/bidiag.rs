@@ -75,7 +75,11 @@ pub fn bidiagonalise(a: &mut [f64], m: usize, n: usize) -> (Vec<f64>, Vec<f64>) 
             let a = [pending(j), pending(j + 1), pending(j + 2), pending(j + 3)];
             let [c0, c1, c2, c3] = cols;
             let s = axpy_dot4(a, &y[..m - k], v, [&mut *c0, &mut *c1, &mut *c2, &mut *c3]);
-            axpy4(s.map(|s| -left.tau * s), v, [&mut *c0, &mut *c1, &mut *c2, &mut *c3]);
+            axpy4(
+                s.map(|s| -left.tau * s),
+                v,
+                [&mut *c0, &mut *c1, &mut *c2, &mut *c3],
+            );
             next_u[j..j + 4].copy_from_slice(&[c0[0], c1[0], c2[0], c3[0]]);
             j += 4;
         }
@@ -108,7 +112,11 @@ pub fn bidiagonalise(a: &mut [f64], m: usize, n: usize) -> (Vec<f64>, Vec<f64>) 
         let mut uj = un.chunks_exact(4);
         for (group, a) in (&mut groups).zip(&mut uj) {
             let col = |i: usize| &group[i * m + k + 1..(i + 1) * m];
-            gemv4([a[0], a[1], a[2], a[3]], [col(0), col(1), col(2), col(3)], y);
+            gemv4(
+                [a[0], a[1], a[2], a[3]],
+                [col(0), col(1), col(2), col(3)],
+                y,
+            );
         }
         for (c, &a) in groups.remainder().chunks_exact(m).zip(uj.remainder()) {
             axpy(a, &c[k + 1..], y);

@@ -115,7 +115,8 @@ fn transform(q: &[f64], e: &[f64], tau: f64, tq: &mut [f64], te: &mut [f64]) -> 
         te[i] = eh;
         moments.push(qh, if i == 0 { 0.0 } else { te[i - 1] });
         d = d * t - tau;
-        if !(d >= 0.0) {
+        // Negative (τ too large) or NaN: the transform failed.
+        if d.is_nan() || d < 0.0 {
             return None;
         }
     }
