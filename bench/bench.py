@@ -1,6 +1,13 @@
 #!/usr/bin/env python3
 """rankscope's benchmark: the core (native CLI, and the WASM build under Node) against the numpy
-baseline doing the same work, measured in the same run. Prints a table of times and ratios.
+baseline doing the same work, measured in the same run. Prints a table of times, ratios and
+GFLOP/s, the latter against the machine's measured peak f64 matrix multiply (OpenBLAS dgemm on one
+thread, 512³) and against the WASM build's own product kernel.
+
+The GFLOP of a workload are its nominal work, the same for all three implementations: per layer
+the product W·H (2d²N); per evaluated layer the Householder bidiagonalisation (4mn² − 4n³/3,
+m = max(d, N), n = min(d, N)) and the symmetric Gram matrix HᵀH for mean |cos| (dN²). The
+bidiagonal singular-value phase, normalisation and random numbers are O(n²) and not counted.
 
 Usage: python3 bench/bench.py [--repeat N]   (or `make bench`, which builds first)
 Numpy runs with OpenBLAS pinned to one thread. Timings are medians of N runs (default 3).
@@ -13,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLI = os.path.join(ROOT, "target", "release", "rankscope")
@@ -23,6 +31,26 @@ WORKLOADS = [
     ("W2", "depth=50&width=256&batch=256&act=relu&norm=bn&every=1"),
     ("W3", "depth=50000&width=32&batch=32&act=linear&norm=bn&init=uniform&every=100"),
 ]
+
+
+def nominal_gflop(query):
+    """The workload's nominal floating-point work in GFLOP (see the module doc)."""
+    q = dict(urllib.parse.parse_qsl(query))
+    depth, d, n = int(q["depth"]), int(q.get("width", 64)), int(q.get("batch", 64))
+    every = int(q["every"]) if "every" in q else (1 if depth <= 500 else -(-depth // 500))
+    evals = 1 + sum(1 for layer in range(1, depth + 1) if layer % every == 0 or layer == depth)
+    big, small = max(d, n), min(d, n)
+    per_eval = 4 * big * small**2 - 4 * small**3 / 3 + d * n * n
+    return (depth * 2 * d * d * n + evals * per_eval) / 1e9
+
+
+PEAK_SCRIPT = """
+import time, numpy as np
+a = np.random.default_rng(0).standard_normal((512, 512))
+a @ a
+best = min((lambda t: (a @ a, time.perf_counter() - t)[1])(time.perf_counter()) for _ in range(9))
+print(2 * 512**3 / best / 1e9)
+"""
 
 
 def single_thread_env():
@@ -54,20 +82,34 @@ def main():
     if not os.path.exists(CLI):
         sys.exit("build the CLI first: cargo build --release")
     have_wasm = os.path.exists(WASM)
+    peak = time_script([sys.executable, "-c", PEAK_SCRIPT])
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"python {platform.python_version()}")
-    header = f"{'workload':8} {'numpy s':>9} {'native s':>9} {'native/np':>10} {'wasm s':>9} {'wasm/np':>8}"
+    print(f"peak f64 matrix multiply: OpenBLAS dgemm, 1 thread, 512³: {peak:.1f} GFLOP/s", end="")
+    if have_wasm:
+        wasm_peak = time_script(["node", os.path.join(ROOT, "bench", "wasm_bench.mjs"), "--matmul", "512"])
+        print(f"; the WASM build's product kernel under Node: {wasm_peak:.1f} GFLOP/s", end="")
+    print()
+    print("GF/s = nominal GFLOP / time; %pk = GF/s as a share of the OpenBLAS peak")
+    header = (f"{'workload':8} {'GFLOP':>6} | {'numpy s':>8} {'GF/s':>5} {'%pk':>4} | {'native s':>8} "
+              f"{'×numpy':>6} {'GF/s':>5} {'%pk':>4} | {'wasm s':>8} {'×numpy':>6} {'GF/s':>5} {'%pk':>4}")
     print(header)
     print("-" * len(header))
+
+    def rate(gflop, seconds):
+        return f"{gflop / seconds:5.1f} {100 * gflop / seconds / peak:3.0f}%"
+
     for name, query in WORKLOADS:
+        gflop = nominal_gflop(query)
         base = median(lambda: time_script([sys.executable, os.path.join(ROOT, "bench", "numpy_baseline.py"), query]), args.repeat)
         native = median(lambda: time_cli(query), args.repeat)
-        line = f"{name:8} {base:9.3f} {native:9.3f} {native / base:10.2f}"
+        line = (f"{name:8} {gflop:6.2f} | {base:8.3f} {rate(gflop, base)} | {native:8.3f} "
+                f"{native / base:6.2f} {rate(gflop, native)}")
         if have_wasm:
             wasm = median(lambda: time_script(["node", os.path.join(ROOT, "bench", "wasm_bench.mjs"), query]), args.repeat)
-            line += f" {wasm:9.3f} {wasm / base:8.2f}"
+            line += f" | {wasm:8.3f} {wasm / base:6.2f} {rate(gflop, wasm)}"
         else:
-            line += f" {'(no wasm: make wasm)':>18}"
+            line += " | (no wasm: make wasm)"
         print(line, flush=True)
 
 

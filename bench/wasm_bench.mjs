@@ -1,21 +1,35 @@
-// Times the WASM build (the same module the page loads) under Node on one query.
-// Usage: node bench/wasm_bench.mjs '<query>'   → prints the seconds taken (one line)
+// Times the WASM build (the same module the page loads) under Node.
+// Usage: node bench/wasm_bench.mjs '<query>'   → seconds the run took (one line)
+//        node bench/wasm_bench.mjs --matmul N   → GFLOP/s of the N×N×N product kernel (best of 9)
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import init, { Job } from '../www/pkg/rankscope.js';
+import init, { Job, bench_matmul } from '../www/pkg/rankscope.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 await init({ module_or_path: readFileSync(path.join(here, '..', 'www', 'pkg', 'rankscope_bg.wasm')) });
-const query = process.argv[2];
-const t0 = performance.now();
-const job = new Job(query, false, 0, 1);
-let rows = 0;
-for (;;) {
-  const out = job.step(1e9);
-  rows += out.batch.main.length;
-  if (out.done) break;
+
+if (process.argv[2] === '--matmul') {
+  const n = Number(process.argv[3] ?? 256);
+  let best = Infinity;
+  bench_matmul(n); // warm-up (tier-up to optimised code)
+  for (let i = 0; i < 9; i += 1) {
+    const t0 = performance.now();
+    bench_matmul(n);
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  console.log((2 * n ** 3 / best / 1e9).toFixed(3));
+} else {
+  const query = process.argv[2];
+  const t0 = performance.now();
+  const job = new Job(query, false, 0, 1);
+  let rows = 0;
+  for (;;) {
+    const out = job.step(1e9);
+    rows += out.batch.main.length;
+    if (out.done) break;
+  }
+  const took = (performance.now() - t0) / 1000;
+  if (rows === 0) throw new Error('no rows');
+  console.log(took.toFixed(6));
 }
-const took = (performance.now() - t0) / 1000;
-if (rows === 0) throw new Error('no rows');
-console.log(took.toFixed(6));

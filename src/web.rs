@@ -111,6 +111,14 @@ pub fn fresh_seed() -> Result<String, JsError> {
     Ok((u64::from_le_bytes(bytes) >> 11).to_string())
 }
 
+/// One n×n×n matrix product with the kernel the layers use; returns its trace (so nothing is
+/// optimised away). `bench/wasm_bench.mjs --matmul` times it as this build's peak rate.
+#[wasm_bindgen]
+pub fn bench_matmul(n: usize) -> f64 {
+    let a = nalgebra::DMatrix::from_fn(n, n, |i, j| ((i * 7 + j * 3) % 11) as f64 - 5.0);
+    crate::gemm::product(&a, &a).trace()
+}
+
 /// Panics on purpose. The page's tests use it (through the worker's `panic` message) to prove
 /// that a panic shows a readable message, restarts the worker and leaves the page usable.
 #[wasm_bindgen]

@@ -19,6 +19,7 @@ const STREAM_INTERVAL = 50;
 let lastStreamDraw = 0;
 /** Partial curves are drawn only once a job has run this long (ms). */
 const STREAM_DELAY = 80;
+let computingNote = null;
 let streamTimer = null;
 
 let state = null;          // {query, params, seed, errors} from parse_query
@@ -54,6 +55,13 @@ let throughput = 2e9; // measured here: ~2.3 GFLOP/s for the 32-wide W3 workload
 
 function setStatus(status) {
   document.body.dataset.status = status;
+}
+
+/** Sets an element's text only when it changes: every write is a DOM mutation, and the
+ *  layout and paint it causes compete with the workers for the CPU (2 cores here). */
+function setText(id, text) {
+  const el = $(id);
+  if (el.textContent !== text) el.textContent = text;
 }
 
 /** Lists rejected link keys in #notice; text only, never HTML from the link. */
@@ -143,11 +151,11 @@ function setControls(p, seedText) {
 }
 
 function showValues() {
-  $('depth-value').textContent = depth.toLocaleString('en-US');
-  $('layer-value').textContent = $('layer').value;
-  $('width-value').textContent = $('width').value;
-  $('batch-value').textContent = $('batch').value;
-  $('seeds-value').textContent = $('seeds').value;
+  setText('depth-value', depth.toLocaleString('en-US'));
+  setText('layer-value', $('layer').value);
+  setText('width-value', $('width').value);
+  setText('batch-value', $('batch').value);
+  setText('seeds-value', $('seeds').value);
 }
 
 /** The query the controls describe (validated by Rust afterwards). */
@@ -233,7 +241,7 @@ function apply(parsed, historyMode, { confirmed = false } = {}) {
   $('cost-guard').hidden = true;
   setControls(parsed.params, parsed.seed);
   writeURL(parsed.query, historyMode);
-  $('cli-command').textContent = cliCommand();
+  setText('cli-command', cliCommand());
   applyPresentation(parsed.params);
   showCaption(parsed.params.preset);
   const needsCompute = !viewState || document.body.dataset.status === 'error'
@@ -311,7 +319,7 @@ function cliCommand() {
 function showCaption(name) {
   const preset = presetList.find((p) => p.name === name);
   $('caption').hidden = !preset;
-  $('caption').textContent = preset ? preset.caption : '';
+  setText('caption', preset ? preset.caption : '');
 }
 
 const HELP_TEXT = {
@@ -359,9 +367,9 @@ function applyPresentation(p) {
   // The sweep sets d = N itself: width and batch would be dead controls there.
   for (const id of ['width', 'batch']) {
     $(id).disabled = sweep;
-    $(`${id}-help`).textContent = sweep ? 'Not used by the width sweep, which runs d = N = 8 … 256.' : HELP_TEXT[id];
+    setText(`${id}-help`, sweep ? 'Not used by the width sweep, which runs d = N = 8 … 256.' : HELP_TEXT[id]);
   }
-  $('caption-rank').textContent = sweep ? SWEEP_CAPTION : RANK_CAPTION;
+  setText('caption-rank', sweep ? SWEEP_CAPTION : RANK_CAPTION);
   for (const sel of ['.chart-spectrum', '.chart-norm', '#geometry-figure', '#player']) {
     const el = document.querySelector(sel);
     if (!el.hasAttribute('data-hidden-by-link')) el.hidden = sweep;
@@ -403,11 +411,14 @@ function compute() {
   jobStart = performance.now();
   lastSpectrumDraw = 0;
   $('run-errors').hidden = true;
-  $('run-errors').textContent = '';
+  setText('run-errors', '');
   $('progress').value = 0;
-  $('progress-text').textContent = '';
+  setText('progress-text', '');
   setStatus('computing');
-  $('summary').textContent = 'Computing…';
+  // The previous summary stays (muted by the computing status) for short jobs; longer ones say
+  // so with the progress bar and their growing curves.
+  clearTimeout(computingNote);
+  computingNote = setTimeout(() => { if (!jobDone) setText('summary', 'Computing…'); }, STREAM_DELAY);
   const count = partCount(state.params);
   parts = { count, done: Array(count).fill(false), progress: Array(count).fill(0) };
   workers.forEach((w, part) => {
@@ -431,7 +442,7 @@ function cancel() {
 function finishJob(id) {
   if (id !== jobId || !view) return;
   drawAll();
-  $('summary').textContent = view.summary();
+  setText('summary', view.summary());
   if (state.params.view !== 'sweep' && !$('geometry-figure').hidden) {
     const layer = state.params.layer ?? state.params.depth;
     if (finalGeometry && layer === state.params.depth) {
@@ -514,7 +525,7 @@ function onWorkerMessage(event) {
   if (elapsed > PROGRESS_DELAY) {
     $('progress-row').hidden = false;
     $('progress').value = progress;
-    $('progress-text').textContent = `${Math.floor(progress * 100)}%`;
+    setText('progress-text', `${Math.floor(progress * 100)}%`);
   }
   // A short job is drawn once, finished; a longer one shows its curves growing.
   if (elapsed > STREAM_DELAY) scheduleDraw();
@@ -556,7 +567,7 @@ function drawAll() {
   if (!view) return;
   try {
     for (const name of visibleCharts()) drawChart(name);
-    if (!jobDone) $('summary').textContent = view.summary();
+    if (!jobDone) setText('summary', view.summary());
   } catch (err) {
     showFailure(err.message || String(err));
   }
@@ -578,7 +589,7 @@ function scheduleDraw() {
         drawChart('spectrum');
         lastSpectrumDraw = now;
       }
-      $('summary').textContent = view.summary();
+      setText('summary', view.summary());
     } catch (err) {
       showFailure(err.message || String(err));
     }
@@ -774,7 +785,7 @@ function stopAnimation() {
 function showCutoff() {
   view.set_cutoff(anim.cutoff >= state.params.depth ? undefined : Math.floor(anim.cutoff));
   drawAll();
-  $('summary').textContent = view.summary();
+  setText('summary', view.summary());
 }
 
 function togglePlay() {
