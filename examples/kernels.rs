@@ -49,6 +49,18 @@ fn main() {
             std::hint::black_box(a.clone().bidiagonalize().diagonal());
         });
         time(
+            "pair_bidiag",
+            n,
+            reps / 2 + 1,
+            8.0 / 3.0 * nf * nf * nf,
+            || {
+                let mut w = a.as_slice().to_vec();
+                std::hint::black_box(rankscope::svd::bidiag::bidiagonalise_with::<
+                    rankscope::lanes::Pair,
+                >(&mut w, n, n));
+            },
+        );
+        time(
             "my_bidiag",
             n,
             reps / 2 + 1,

@@ -10,7 +10,7 @@
 //! The kernel is also compiled natively (with a two-lane array in place of f64x2), so its
 //! tests run with `cargo test`; WASM runs the same tests in tests/web.rs.
 
-use crate::lanes;
+use crate::lanes::{self, Lanes};
 use nalgebra::DMatrix;
 
 /// C = A·B.

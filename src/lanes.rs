@@ -1,89 +1,125 @@
-//! Two f64 lanes: WASM's f64x2 (simd128), or a plain pair natively, where LLVM vectorises it
-//! to SSE2/AVX by itself. The hot loops ([`crate::kernels`], [`crate::gemm`]) are written once
-//! against this type, so the same code is tested natively and run as SIMD in the browser.
+//! Short f64 vectors for the hot loops ([`crate::kernels`], [`crate::gemm`]), written once
+//! against the [`Lanes`] trait: WASM's f64x2 (simd128) in the browser; natively a pair or a
+//! quadruple of plain f64 that LLVM vectorises by itself (to SSE2, or to AVX2 inside functions
+//! compiled with that feature, see `svd::bidiag`). So the same code is tested natively and runs
+//! as SIMD in the browser.
 
-pub use imp::V;
+/// A vector of `N` f64 lanes.
+pub trait Lanes: Copy {
+    const N: usize;
+    fn zero() -> Self;
+    fn splat(x: f64) -> Self;
+    /// The first `N` values of `s` (which must be at least that long).
+    fn load(s: &[f64]) -> Self;
+    /// Writes the lanes to the first `N` values of `s`.
+    fn store(self, s: &mut [f64]);
+    /// self + a·b (two roundings: no fused multiply-add, the same result on every target).
+    fn mul_add(self, a: Self, b: Self) -> Self;
+    fn plus(self, o: Self) -> Self;
+    /// The sum of the lanes.
+    fn sum(self) -> f64;
+}
+
+/// The two-lane vector of this target: f64x2 in WASM, [`Pair`] natively.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub type V = simd::F64x2;
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+pub type V = Pair;
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-mod imp {
+pub mod simd {
+    use super::Lanes;
     use core::arch::wasm32::*;
 
     #[derive(Clone, Copy)]
-    pub struct V(v128);
+    pub struct F64x2(v128);
 
-    impl V {
+    impl Lanes for F64x2 {
+        const N: usize = 2;
         #[inline(always)]
-        pub fn zero() -> V {
-            V(f64x2_splat(0.0))
+        fn zero() -> Self {
+            F64x2(f64x2_splat(0.0))
         }
         #[inline(always)]
-        pub fn splat(x: f64) -> V {
-            V(f64x2_splat(x))
+        fn splat(x: f64) -> Self {
+            F64x2(f64x2_splat(x))
         }
-        /// The first two values of `s`.
         #[inline(always)]
-        pub fn load(s: &[f64]) -> V {
+        fn load(s: &[f64]) -> Self {
             assert!(s.len() >= 2);
             // SAFETY: two f64 are in bounds (checked above); wasm loads need no alignment.
-            V(unsafe { v128_load(s.as_ptr() as *const v128) })
+            F64x2(unsafe { v128_load(s.as_ptr() as *const v128) })
         }
-        /// Writes the two lanes to the first two values of `s`.
         #[inline(always)]
-        pub fn store(self, s: &mut [f64]) {
+        fn store(self, s: &mut [f64]) {
             assert!(s.len() >= 2);
             // SAFETY: as in `load`.
             unsafe { v128_store(s.as_mut_ptr() as *mut v128, self.0) }
         }
-        /// self + a·b (two roundings: wasm SIMD has no fused multiply-add).
         #[inline(always)]
-        pub fn mul_add(self, a: V, b: V) -> V {
-            V(f64x2_add(self.0, f64x2_mul(a.0, b.0)))
+        fn mul_add(self, a: Self, b: Self) -> Self {
+            F64x2(f64x2_add(self.0, f64x2_mul(a.0, b.0)))
         }
         #[inline(always)]
-        pub fn plus(self, o: V) -> V {
-            V(f64x2_add(self.0, o.0))
+        fn plus(self, o: Self) -> Self {
+            F64x2(f64x2_add(self.0, o.0))
         }
         #[inline(always)]
-        pub fn sum(self) -> f64 {
+        fn sum(self) -> f64 {
             f64x2_extract_lane::<0>(self.0) + f64x2_extract_lane::<1>(self.0)
         }
     }
 }
 
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-mod imp {
-    #[derive(Clone, Copy)]
-    pub struct V([f64; 2]);
+/// Plain lanes as an array; `N` = 2 or 4.
+macro_rules! array_lanes {
+    ($name:ident, $n:literal) => {
+        #[derive(Clone, Copy)]
+        pub struct $name([f64; $n]);
 
-    impl V {
-        #[inline(always)]
-        pub fn zero() -> V {
-            V([0.0; 2])
+        impl Lanes for $name {
+            const N: usize = $n;
+            #[inline(always)]
+            fn zero() -> Self {
+                $name([0.0; $n])
+            }
+            #[inline(always)]
+            fn splat(x: f64) -> Self {
+                $name([x; $n])
+            }
+            #[inline(always)]
+            fn load(s: &[f64]) -> Self {
+                let mut v = [0.0; $n];
+                v.copy_from_slice(&s[..$n]);
+                $name(v)
+            }
+            #[inline(always)]
+            fn store(self, s: &mut [f64]) {
+                s[..$n].copy_from_slice(&self.0);
+            }
+            #[inline(always)]
+            fn mul_add(self, a: Self, b: Self) -> Self {
+                let mut v = self.0;
+                for i in 0..$n {
+                    v[i] += a.0[i] * b.0[i];
+                }
+                $name(v)
+            }
+            #[inline(always)]
+            fn plus(self, o: Self) -> Self {
+                let mut v = self.0;
+                for i in 0..$n {
+                    v[i] += o.0[i];
+                }
+                $name(v)
+            }
+            #[inline(always)]
+            fn sum(self) -> f64 {
+                self.0.iter().sum()
+            }
         }
-        #[inline(always)]
-        pub fn splat(x: f64) -> V {
-            V([x; 2])
-        }
-        #[inline(always)]
-        pub fn load(s: &[f64]) -> V {
-            V([s[0], s[1]])
-        }
-        #[inline(always)]
-        pub fn store(self, s: &mut [f64]) {
-            s[0] = self.0[0];
-            s[1] = self.0[1];
-        }
-        #[inline(always)]
-        pub fn mul_add(self, a: V, b: V) -> V {
-            V([self.0[0] + a.0[0] * b.0[0], self.0[1] + a.0[1] * b.0[1]])
-        }
-        #[inline(always)]
-        pub fn plus(self, o: V) -> V {
-            V([self.0[0] + o.0[0], self.0[1] + o.0[1]])
-        }
-        #[inline(always)]
-        pub fn sum(self) -> f64 {
-            self.0[0] + self.0[1]
-        }
-    }
+    };
 }
+
+array_lanes!(Pair, 2);
+array_lanes!(Quad, 4);

@@ -141,6 +141,25 @@ mod tests {
     }
 
     #[test]
+    fn two_and_four_lane_bidiagonalisations_agree() {
+        // The dispatcher picks AVX2 (four lanes) on most x86-64 machines; the two-lane path is
+        // what machines without it (and WASM, as f64x2) run.
+        for (m, n) in [(9, 9), (40, 33), (64, 64)] {
+            let a = pseudo_random(m, n, 0.6);
+            let mut w2 = a.as_slice().to_vec();
+            let mut w4 = w2.clone();
+            let (d2, e2) = bidiag::bidiagonalise_with::<crate::lanes::Pair>(&mut w2, m, n);
+            let (d4, e4) = bidiag::bidiagonalise_with::<crate::lanes::Quad>(&mut w4, m, n);
+            for (x, y) in d2.iter().chain(&e2).zip(d4.iter().chain(&e4)) {
+                assert!(
+                    (x - y).abs() < 1e-12 * (1.0 + x.abs()),
+                    "{m}×{n}: {x} against {y}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn dqds_and_bidiagonal_qr_agree() {
         let m = pseudo_random(50, 50, 0.4);
         let mut work = m.as_slice().to_vec();
