@@ -71,9 +71,10 @@ pub mod simd {
     }
 }
 
-/// Plain lanes as an array; `N` = 2 or 4.
+/// Plain lanes as an array; `N` = 2 or 4; `$fma` picks `f64::mul_add` (one rounding; only
+/// for code compiled with the FMA feature, where it is a single instruction) or mul then add.
 macro_rules! array_lanes {
-    ($name:ident, $n:literal) => {
+    ($name:ident, $n:literal, $fma:literal) => {
         #[derive(Clone, Copy)]
         pub struct $name([f64; $n]);
 
@@ -101,7 +102,11 @@ macro_rules! array_lanes {
             fn mul_add(self, a: Self, b: Self) -> Self {
                 let mut v = self.0;
                 for i in 0..$n {
-                    v[i] += a.0[i] * b.0[i];
+                    v[i] = if $fma {
+                        a.0[i].mul_add(b.0[i], v[i])
+                    } else {
+                        v[i] + a.0[i] * b.0[i]
+                    };
                 }
                 $name(v)
             }
@@ -121,5 +126,6 @@ macro_rules! array_lanes {
     };
 }
 
-array_lanes!(Pair, 2);
-array_lanes!(Quad, 4);
+array_lanes!(Pair, 2, false);
+array_lanes!(Quad, 4, false);
+array_lanes!(QuadFma, 4, true);
