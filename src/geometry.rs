@@ -4,7 +4,7 @@
 
 use crate::net::{NetError, Network};
 use crate::params::Params;
-use nalgebra::{DMatrix, SVD};
+use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
 /// The batch at one layer of one run.
@@ -40,30 +40,18 @@ pub fn measure(h: &DMatrix<f64>, layer: u32) -> Result<Geometry, String> {
         return Err("the representation is exactly zero".into());
     }
     let hs = h / fro;
-    let k = hs.nrows().min(n);
-    let svd = SVD::try_new(hs.clone(), false, true, f64::EPSILON, 30 * k.max(1))
-        .ok_or("the SVD did not converge")?;
-    let v_t = svd
-        .v_t
-        .as_ref()
-        .ok_or("the SVD returned no right singular vectors")?;
-    // nalgebra does not sort singular values: find the two largest.
-    let mut order: Vec<usize> = (0..svd.singular_values.len()).collect();
-    order.sort_by(|&a, &b| svd.singular_values[b].total_cmp(&svd.singular_values[a]));
-    let coord = |rank: usize, j: usize| {
-        order
-            .get(rank)
-            .map(|&i| svd.singular_values[i] * v_t[(i, j)])
-            .unwrap_or(0.0)
+    // Singular values from the fast routine; the top two right singular vectors by inverse
+    // iteration on the Gram matrix at those values (a full SVD with vectors cost ~100 ms at
+    // N = 256 in WASM, after every run).
+    let sv = crate::spectrum::singular_values(&hs).map_err(|e| e.to_string())?;
+    let gram = symmetric_gram(&hs);
+    let directions = top_directions(&gram, &sv);
+    let coord = |rank: usize, j: usize| match (sv.get(rank), directions.get(rank)) {
+        (Some(s), Some(v)) => s * v[j],
+        _ => 0.0,
     };
     let points = (0..n).map(|j| (coord(0, j), coord(1, j))).collect();
-    let share = |rank: usize| {
-        order
-            .get(rank)
-            .map(|&i| svd.singular_values[i].powi(2))
-            .unwrap_or(0.0)
-    };
-    let gram = hs.transpose() * &hs;
+    let share = |rank: usize| sv.get(rank).map(|s| s * s).unwrap_or(0.0);
     let norms: Vec<f64> = (0..n).map(|i| gram[(i, i)].sqrt()).collect();
     let mut cosines = Vec::with_capacity(n * n);
     for i in 0..n {
@@ -85,6 +73,52 @@ pub fn measure(h: &DMatrix<f64>, layer: u32) -> Result<Geometry, String> {
     })
 }
 
+/// HᵀH with both triangles filled.
+fn symmetric_gram(h: &DMatrix<f64>) -> DMatrix<f64> {
+    let mut g = crate::gemm::gram_upper(h);
+    let n = g.ncols();
+    for j in 0..n {
+        for i in j + 1..n {
+            g[(i, j)] = g[(j, i)];
+        }
+    }
+    g
+}
+
+/// Unit eigenvectors of the Gram matrix G = HᵀH for its two largest eigenvalues σ₁², σ₂²
+/// (fewer if N < 2 or σ₂ = 0), by inverse iteration: (G − μI)x = b solved twice with μ a hair
+/// above σᵢ², which converges at once because μ is within rounding of an eigenvalue. The second
+/// is orthogonalised against the first, so a repeated σ still gives a basis of the plane.
+fn top_directions(gram: &DMatrix<f64>, sv: &[f64]) -> Vec<DVector<f64>> {
+    let n = gram.ncols();
+    let mut out: Vec<DVector<f64>> = Vec::new();
+    for &s in sv.iter().take(2.min(n)) {
+        if s == 0.0 {
+            break;
+        }
+        let mu = s * s * (1.0 + 1e-9);
+        let shifted = gram - DMatrix::identity(n, n) * mu;
+        let lu = shifted.lu();
+        // A start with a component along every direction (no sample is special).
+        let mut x = DVector::from_fn(n, |j, _| 1.0 + (j as f64 * 0.618).sin());
+        for _ in 0..3 {
+            let Some(next) = lu.solve(&x) else { break };
+            x = next;
+            for prev in &out {
+                let c = prev.dot(&x);
+                x.axpy(-c, prev, 1.0);
+            }
+            let norm = x.norm();
+            if !(norm.is_finite() && norm > 0.0) {
+                break;
+            }
+            x /= norm;
+        }
+        out.push(x);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +131,46 @@ mod tests {
         assert!((g.explained.0 - 1.0).abs() < 1e-12 && g.explained.1 < 1e-20);
         assert!(g.points.iter().all(|p| p.1.abs() < 1e-12));
         assert!(g.cosines.iter().all(|c| (c - 1.0).abs() < 1e-12));
+    }
+
+    #[test]
+    fn principal_coordinates_match_a_full_svd_up_to_sign() {
+        // The reference: nalgebra's SVD with vectors, as this module used to compute them.
+        for (d, n) in [(12, 9), (9, 12), (30, 30)] {
+            let h = DMatrix::from_fn(d, n, |i, j| ((i * 5 + j * 3) as f64 * 0.77).sin() + 0.2);
+            let g = measure(&h, 0).expect("geometry");
+            let hs = &h / h.norm();
+            let svd = nalgebra::SVD::new(hs, false, true);
+            let v_t = svd.v_t.expect("vectors");
+            let mut order: Vec<usize> = (0..svd.singular_values.len()).collect();
+            order.sort_by(|&a, &b| svd.singular_values[b].total_cmp(&svd.singular_values[a]));
+            for (rank, &idx) in order.iter().take(2).enumerate() {
+                let s = svd.singular_values[idx];
+                let ours: Vec<f64> = g
+                    .points
+                    .iter()
+                    .map(|p| if rank == 0 { p.0 } else { p.1 })
+                    .collect();
+                let theirs: Vec<f64> = (0..n).map(|j| s * v_t[(idx, j)]).collect();
+                let sign = if ours.iter().zip(&theirs).map(|(a, b)| a * b).sum::<f64>() < 0.0 {
+                    -1.0
+                } else {
+                    1.0
+                };
+                for (a, b) in ours.iter().zip(&theirs) {
+                    assert!(
+                        (a - sign * b).abs() < 1e-9,
+                        "{d}×{n}, direction {rank}: {a} against {b}"
+                    );
+                }
+                let share = if rank == 0 {
+                    g.explained.0
+                } else {
+                    g.explained.1
+                };
+                assert!((share - s * s).abs() < 1e-12);
+            }
+        }
     }
 
     #[test]
