@@ -24,12 +24,22 @@
 /// (100·u)² with u = 2⁻⁵³ the unit roundoff: LAPACK's relative deflation tolerance, squared.
 const RELATIVE_TOL_SQ: f64 = (100.0 * f64::EPSILON / 2.0) * (100.0 * f64::EPSILON / 2.0);
 
-/// Transforms allowed per singular value before giving up (typical: 2–4).
-const SWEEPS_PER_VALUE: usize = 40;
+/// Transforms allowed per singular value before giving up (typical: ~5).
+pub const SWEEPS_PER_VALUE: usize = 40;
 
 /// Singular values of the upper bidiagonal (diagonal `d`, superdiagonal `e`), unsorted and
 /// non-negative; `None` if the sweep bound was hit.
 pub fn bidiagonal_singular_values(d: &[f64], e: &[f64]) -> Option<Vec<f64>> {
+    bidiagonal_singular_values_within(d, e, SWEEPS_PER_VALUE)
+}
+
+/// [`bidiagonal_singular_values`] with `sweeps_per_value` transforms allowed per value (the
+/// tests use 0 to exercise the caller's fallback).
+pub fn bidiagonal_singular_values_within(
+    d: &[f64],
+    e: &[f64],
+    sweeps_per_value: usize,
+) -> Option<Vec<f64>> {
     let n = d.len();
     debug_assert!(e.len() + 1 == n || n == 0);
     let mut q: Vec<f64> = d.iter().map(|x| x * x).collect();
@@ -40,7 +50,7 @@ pub fn bidiagonal_singular_values(d: &[f64], e: &[f64]) -> Option<Vec<f64>> {
     let mut tq = vec![0.0; n];
     let mut te = vec![0.0; n.saturating_sub(1)];
     let mut sweeps = 0usize;
-    let max_sweeps = SWEEPS_PER_VALUE * n.max(1);
+    let max_sweeps = sweeps_per_value * n.max(1);
     // Blocks still to solve: (lo, hi, accumulated shift).
     let mut blocks = vec![(0usize, n.wrapping_sub(1), 0.0f64)];
     if n == 0 {

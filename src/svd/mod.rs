@@ -13,6 +13,16 @@ pub use bdsqr::NoConvergence;
 
 /// The singular values of the m×n column-major matrix `a`, largest first (min(m, n) of them).
 pub fn singular_values(a: &[f64], m: usize, n: usize) -> Result<Vec<f64>, NoConvergence> {
+    singular_values_within(a, m, n, dqds::SWEEPS_PER_VALUE)
+}
+
+/// [`singular_values`] with a chosen dqds sweep allowance; past it, bidiagonal QR finishes.
+fn singular_values_within(
+    a: &[f64],
+    m: usize,
+    n: usize,
+    sweeps_per_value: usize,
+) -> Result<Vec<f64>, NoConvergence> {
     assert_eq!(a.len(), m * n, "a {m}×{n} matrix needs {} entries", m * n);
     if m == 0 || n == 0 {
         return Ok(Vec::new());
@@ -35,7 +45,7 @@ pub fn singular_values(a: &[f64], m: usize, n: usize) -> Result<Vec<f64>, NoConv
         work.iter_mut().for_each(|v| *v *= down);
     }
     let (mut d, mut e) = bidiag::bidiagonalise(&mut work, rows, cols);
-    let mut sv = match dqds::bidiagonal_singular_values(&d, &e) {
+    let mut sv = match dqds::bidiagonal_singular_values_within(&d, &e, sweeps_per_value) {
         Some(sv) => sv,
         None => {
             bdsqr::bidiagonal_singular_values(&mut d, &mut e)?;
@@ -157,6 +167,27 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_bidiagonal_qr_fallback_gives_the_same_values() {
+        // No dqds sweeps allowed: every value comes from the fallback.
+        for (m, n) in [(20, 20), (31, 12), (8, 40)] {
+            let a = pseudo_random(m, n, 0.8);
+            let fallback = singular_values_within(a.as_slice(), m, n, 0).expect("converges");
+            let reference = reference(&a);
+            for (x, y) in fallback.iter().zip(&reference) {
+                assert!(
+                    (x - y).abs() <= 1e-13 * reference[0],
+                    "{m}×{n}: {x} against {y}"
+                );
+            }
+        }
+        let d = [3.0, 2.0, 1.0];
+        assert_eq!(
+            dqds::bidiagonal_singular_values_within(&d, &[1.0, 1.0], 0),
+            None
+        );
     }
 
     #[test]
