@@ -1,5 +1,14 @@
-//! Times the pieces of one evaluated layer (matrix products, SVD, random numbers) at the
-//! benchmark sizes, natively or as WASI under Node, to see where the time goes.
+//! Times the pieces of one evaluated layer (matrix products, bidiagonalisation, dqds, random
+//! numbers) at the benchmark sizes, to see where the time goes. Not a test.
+//!
+//! Natively: `cargo run --release --example kernels`.
+//! As WASM (SIMD) under Node, through WASI:
+//! ```text
+//! rustup target add wasm32-wasip1
+//! RUSTFLAGS="-C target-feature=+simd128" cargo build --release --example kernels --target wasm32-wasip1
+//! node bench/wasi.mjs target/wasm32-wasip1/release/examples/kernels.wasm
+//! ```
+//! Timings on the project VM vary ±20 % between runs: compare rows of one run.
 use nalgebra::DMatrix;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
