@@ -143,11 +143,10 @@ pub fn mean_abs_cos(h: &DMatrix<f64>) -> f64 {
             continue;
         }
         for (g, &inv_i) in column.iter().zip(&inv) {
-            sum += if inv_i > 0.0 {
-                (g.abs() * inv_i * inv[j]).min(1.0)
-            } else {
-                1.0
-            };
+            // |cos| capped at 1 against rounding, by comparison (f64::min is a libm call in
+            // WASM); a NaN from an underflowed norm counts as collapsed, as a zero column does.
+            let c = g.abs() * inv_i * inv[j];
+            sum += if inv_i > 0.0 && c <= 1.0 { c } else { 1.0 };
         }
     }
     sum / (n * (n - 1) / 2) as f64

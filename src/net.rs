@@ -312,7 +312,12 @@ fn centre_and_scale(values: &mut [f64]) {
 pub fn activate(act: Activation, ln_scale: f64, z: &mut DMatrix<f64>) {
     match act {
         Activation::Linear => {}
-        Activation::Relu => z.apply(|x| *x = x.max(0.0)),
+        // A comparison, not f64::max: that is a libm call per entry in WASM.
+        Activation::Relu => z.apply(|x| {
+            if x.is_nan() || *x < 0.0 {
+                *x = 0.0;
+            }
+        }),
         Activation::Tanh => {
             let s = ln_scale.exp();
             z.apply(|x| {
