@@ -66,7 +66,7 @@ pub fn sum_squares<L: Lanes>(x: &[f64]) -> f64 {
     dot::<L>(x, x)
 }
 
-/// The rows past the last full chunk of `N`: (first such row, count).
+/// The indices past the last full chunk of `lanes` values (handled one at a time).
 #[inline(always)]
 fn tail(n: usize, lanes: usize) -> std::ops::Range<usize> {
     n - n % lanes..n

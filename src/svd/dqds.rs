@@ -75,7 +75,8 @@ pub fn bidiagonal_singular_values_within(
                 continue;
             }
             if hi == lo + 1 {
-                let (small, large) = two_by_two(q[lo].sqrt(), ee[lo].sqrt(), q[hi].sqrt());
+                let (small, large) =
+                    super::bdsqr::two_by_two(q[lo].sqrt(), ee[lo].sqrt(), q[hi].sqrt());
                 out[lo] = (sigma + large * large).sqrt();
                 out[hi] = (sigma + small * small).sqrt();
                 break;
@@ -189,9 +190,4 @@ impl InverseMoments {
             0.0
         }
     }
-}
-
-/// Singular values (smaller, larger) of the 2×2 triangle [f g; 0 h].
-fn two_by_two(f: f64, g: f64, h: f64) -> (f64, f64) {
-    super::bdsqr::two_by_two(f, g, h)
 }
