@@ -96,6 +96,12 @@ fn main() {
         time("my_dqds", n, reps / 2 + 1, 8.0 / 3.0 * nf * nf * nf, || {
             std::hint::black_box(rankscope::svd::dqds::bidiagonal_singular_values(&d0, &e0));
         });
+        let taken = rankscope::svd::dqds::transforms_taken(&d0, &e0).expect("converges");
+        println!(
+            "{:>12} n={n:4}: {:.2} dqds transforms per value",
+            "",
+            taken as f64 / nf
+        );
         time("normals", n, reps, nf * nf, || {
             std::hint::black_box(DMatrix::from_fn(n, n, |_, _| {
                 rng.sample::<f64, _>(StandardNormal)

@@ -205,4 +205,31 @@ mod tests {
             assert!((a - b).abs() <= 1e-13 * slow[0], "{a} against {b}");
         }
     }
+
+    /// The shift and deflation strategy, measured: about four transforms per value on a
+    /// Gaussian-like matrix (4.7 with the (Σλ⁻²)^(−1/2) shift and the test on e alone). A
+    /// regression here is a slowdown that no other test would see.
+    #[test]
+    fn dqds_needs_about_four_transforms_per_value() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut uniform = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for n in [64usize, 128] {
+            // Sums of uniforms: close enough to Gaussian for the spectrum's shape.
+            let m = DMatrix::from_fn(n, n, |_, _| (0..4).map(|_| uniform() - 0.5).sum::<f64>());
+            let mut work = m.as_slice().to_vec();
+            let (d, e) = bidiag::bidiagonalise(&mut work, n, n);
+            let taken = dqds::transforms_taken(&d, &e).expect("converges");
+            let per_value = taken as f64 / n as f64;
+            assert!(
+                per_value < 4.3,
+                "{n}×{n}: {per_value:.2} transforms per value"
+            );
+            check(&m, "Gaussian-like");
+        }
+    }
 }
