@@ -6,6 +6,8 @@ PORT ?= 8000
 CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
 WASM_OUT := target/$(WASM_TARGET)/release/rankscope.wasm
+FMA_DIR := target/relaxed-simd
+FMA_OUT := $(FMA_DIR)/$(WASM_TARGET)/release/rankscope.wasm
 PKG := www/pkg
 E2E := tests/e2e
 CHROMIUM ?= /usr/bin/chromium
@@ -25,10 +27,17 @@ setup-browser:
 
 setup: setup-rust
 
-## wasm: release build with SIMD (see .cargo/config.toml), bindings into www/pkg.
+## wasm: release build with SIMD (see .cargo/config.toml), bindings into www/pkg; then the same
+## code with relaxed SIMD (fused multiply-add) as www/pkg/rankscope_fma_bg.wasm, which the page
+## loads where the browser supports it. Both builds share one JS glue (checked identical).
 wasm: setup-rust
 	$(CARGO) build --release --target $(WASM_TARGET) --lib
 	wasm-bindgen --target web --no-typescript --out-dir $(PKG) $(WASM_OUT)
+	RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" \
+		$(CARGO) build --release --target $(WASM_TARGET) --lib --target-dir $(FMA_DIR)
+	wasm-bindgen --target web --no-typescript --out-dir $(FMA_DIR)/pkg $(FMA_OUT)
+	cmp $(FMA_DIR)/pkg/rankscope.js $(PKG)/rankscope.js
+	cp $(FMA_DIR)/pkg/rankscope_bg.wasm $(PKG)/rankscope_fma_bg.wasm
 
 ## serve: build, then serve the app on $(PORT) (default 8000).
 serve: wasm
@@ -40,7 +49,7 @@ build: wasm
 	mkdir -p dist/www/pkg
 	cp index.html dist/
 	cp www/*.js www/*.css www/*.svg dist/www/
-	cp $(PKG)/rankscope.js $(PKG)/rankscope_bg.wasm dist/www/pkg/
+	cp $(PKG)/rankscope.js $(PKG)/rankscope_bg.wasm $(PKG)/rankscope_fma_bg.wasm dist/www/pkg/
 	@echo "dist/ is ready for any static host"
 
 lint:
@@ -51,10 +60,15 @@ lint:
 test-native:
 	$(CARGO) test
 
-## test-wasm: tests/web.rs under Node with wasm-bindgen-test-runner.
+## test-wasm: tests/web.rs under Node with wasm-bindgen-test-runner, for both builds (the
+## relaxed-SIMD one needs Node 20's --experimental-wasm-relaxed-simd).
 test-wasm: setup-rust
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 		$(CARGO) test --target $(WASM_TARGET) --test web
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+		NODE_ARGS=--experimental-wasm-relaxed-simd \
+		RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" \
+		$(CARGO) test --target $(WASM_TARGET) --test web --target-dir $(FMA_DIR)
 
 ## test-e2e: the page in headless Chromium.
 test-e2e: build setup-browser

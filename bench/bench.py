@@ -9,8 +9,14 @@ the product W·H (2d²N); per evaluated layer the Householder bidiagonalisation 
 m = max(d, N), n = min(d, N)) and the symmetric Gram matrix HᵀH for mean |cos| (dN²). The
 bidiagonal singular-value phase, normalisation and random numbers are O(n²) and not counted.
 
+The WASM build runs twice: as plain SIMD (what a browser without relaxed SIMD loads) and as the
+relaxed-SIMD build with fused multiply-adds (what Chromium loads; Node 20 needs
+--experimental-wasm-relaxed-simd for it, which this script passes). The last column runs the
+build the page picks (relaxed SIMD) inside headless Chromium (bench/chromium_bench.mjs).
+
 Usage: python3 bench/bench.py [--repeat N]   (or `make bench`, which builds first)
-Numpy runs with OpenBLAS pinned to one thread. Timings are medians of N runs (default 3).
+Numpy runs with OpenBLAS pinned to one thread. Timings are medians of N runs (default 3), the
+implementations interleaved within each repetition so that drift of the machine hits them alike.
 Not a test: nothing here passes or fails on speed.
 """
 import argparse
@@ -25,6 +31,10 @@ import urllib.parse
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLI = os.path.join(ROOT, "target", "release", "rankscope")
 WASM = os.path.join(ROOT, "www", "pkg", "rankscope_bg.wasm")
+WASM_FMA = os.path.join(ROOT, "www", "pkg", "rankscope_fma_bg.wasm")
+WASM_BENCH = ["node", os.path.join(ROOT, "bench", "wasm_bench.mjs")]
+CHROMIUM_BENCH = ["node", os.path.join(ROOT, "bench", "chromium_bench.mjs")]
+WASM_FMA_BENCH = ["node", "--experimental-wasm-relaxed-simd", os.path.join(ROOT, "bench", "wasm_bench.mjs"), "--fma"]
 
 WORKLOADS = [
     ("W1", "depth=100&width=128&batch=128&act=linear&norm=bn&every=1"),
@@ -71,28 +81,27 @@ def time_script(cmd):
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def median(f, repeat):
-    return statistics.median(f() for _ in range(repeat))
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     if not os.path.exists(CLI):
         sys.exit("build the CLI first: cargo build --release")
-    have_wasm = os.path.exists(WASM)
+    if not (os.path.exists(WASM) and os.path.exists(WASM_FMA)):
+        sys.exit("build the WASM first: make wasm")
     peak = time_script([sys.executable, "-c", PEAK_SCRIPT])
+    wasm_peak = time_script(WASM_BENCH + ["--matmul", "256"])
+    fma_peak = time_script(WASM_FMA_BENCH + ["--matmul", "256"])
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"python {platform.python_version()}")
-    print(f"peak f64 matrix multiply: OpenBLAS dgemm, 1 thread, 512³: {peak:.1f} GFLOP/s", end="")
-    if have_wasm:
-        wasm_peak = time_script(["node", os.path.join(ROOT, "bench", "wasm_bench.mjs"), "--matmul", "256"])
-        print(f"; the WASM build's product kernel under Node, 256³: {wasm_peak:.1f} GFLOP/s", end="")
-    print()
+    print(f"peak f64 matrix multiply: OpenBLAS dgemm, 1 thread, 512³: {peak:.1f} GFLOP/s; "
+          f"the WASM product kernel under Node, 256³: {wasm_peak:.1f} GFLOP/s (SIMD), "
+          f"{fma_peak:.1f} GFLOP/s (relaxed SIMD, FMA)")
     print("GF/s = nominal GFLOP / time; %pk = GF/s as a share of the OpenBLAS peak")
-    header = (f"{'workload':8} {'GFLOP':>6} | {'numpy s':>8} {'GF/s':>5} {'%pk':>4} | {'native s':>8} "
-              f"{'×numpy':>6} {'GF/s':>5} {'%pk':>4} | {'wasm s':>8} {'×numpy':>6} {'GF/s':>5} {'%pk':>4}")
+    columns = ["native", "wasm", "wasm+fma", "chromium"]
+    header = f"{'workload':8} {'GFLOP':>6} | {'numpy s':>8} {'GF/s':>5} {'%pk':>4}"
+    for c in columns:
+        header += f" | {c + ' s':>10} {'×numpy':>6} {'GF/s':>5} {'%pk':>4}"
     print(header)
     print("-" * len(header))
 
@@ -101,15 +110,22 @@ def main():
 
     for name, query in WORKLOADS:
         gflop = nominal_gflop(query)
-        base = median(lambda: time_script([sys.executable, os.path.join(ROOT, "bench", "numpy_baseline.py"), query]), args.repeat)
-        native = median(lambda: time_cli(query), args.repeat)
-        line = (f"{name:8} {gflop:6.2f} | {base:8.3f} {rate(gflop, base)} | {native:8.3f} "
-                f"{native / base:6.2f} {rate(gflop, native)}")
-        if have_wasm:
-            wasm = median(lambda: time_script(["node", os.path.join(ROOT, "bench", "wasm_bench.mjs"), query]), args.repeat)
-            line += f" | {wasm:8.3f} {wasm / base:6.2f} {rate(gflop, wasm)}"
-        else:
-            line += " | (no wasm: make wasm)"
+        runs = {
+            "numpy": lambda: time_script([sys.executable, os.path.join(ROOT, "bench", "numpy_baseline.py"), query]),
+            "native": lambda: time_cli(query),
+            "wasm": lambda: time_script(WASM_BENCH + [query]),
+            "wasm+fma": lambda: time_script(WASM_FMA_BENCH + [query]),
+            "chromium": lambda: time_script(CHROMIUM_BENCH + [query]),
+        }
+        times = {k: [] for k in runs}
+        for _ in range(args.repeat):
+            for k, f in runs.items():
+                times[k].append(f())
+        t = {k: statistics.median(v) for k, v in times.items()}
+        base = t["numpy"]
+        line = f"{name:8} {gflop:6.2f} | {base:8.3f} {rate(gflop, base)}"
+        for c in columns:
+            line += f" | {t[c]:10.3f} {t[c] / base:6.2f} {rate(gflop, t[c])}"
         print(line, flush=True)
 
 

@@ -1,16 +1,21 @@
 // Times the WASM build (the same module the page loads) under Node.
-// Usage: node bench/wasm_bench.mjs '<query>'   → seconds the run took (one line)
-//        node bench/wasm_bench.mjs --matmul N   → GFLOP/s of the N×N×N product kernel (best of 9)
+// Usage: node bench/wasm_bench.mjs [--fma] '<query>'   → seconds the run took (one line)
+//        node bench/wasm_bench.mjs [--fma] --matmul N   → GFLOP/s of the N×N×N product kernel (best of 9)
+// --fma loads the relaxed-SIMD build (Node 20 needs --experimental-wasm-relaxed-simd for it).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import init, { Job, bench_matmul } from '../www/pkg/rankscope.js';
 
+const args = process.argv.slice(2);
+const fma = args[0] === '--fma';
+if (fma) args.shift();
 const here = path.dirname(fileURLToPath(import.meta.url));
-await init({ module_or_path: readFileSync(path.join(here, '..', 'www', 'pkg', 'rankscope_bg.wasm')) });
+const file = fma ? 'rankscope_fma_bg.wasm' : 'rankscope_bg.wasm';
+await init({ module_or_path: readFileSync(path.join(here, '..', 'www', 'pkg', file)) });
 
-if (process.argv[2] === '--matmul') {
-  const n = Number(process.argv[3] ?? 256);
+if (args[0] === '--matmul') {
+  const n = Number(args[1] ?? 256);
   let best = Infinity;
   bench_matmul(n); // warm-up (tier-up to optimised code)
   for (let i = 0; i < 9; i += 1) {
@@ -20,7 +25,7 @@ if (process.argv[2] === '--matmul') {
   }
   console.log((2 * n ** 3 / best / 1e9).toFixed(3));
 } else {
-  const query = process.argv[2];
+  const query = args[0];
   const t0 = performance.now();
   const job = new Job(query, false, 0, 1);
   let rows = 0;

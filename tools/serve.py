@@ -40,8 +40,9 @@ def main():
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args()
-    if not os.path.isfile(os.path.join(args.root, "www", "pkg", "rankscope_bg.wasm")):
-        sys.exit(f"{args.root}/www/pkg is missing: build the WASM first (make wasm)")
+    for build in ("rankscope_bg.wasm", "rankscope_fma_bg.wasm"):
+        if not os.path.isfile(os.path.join(args.root, "www", "pkg", build)):
+            sys.exit(f"{args.root}/www/pkg/{build} is missing: build the WASM first (make wasm)")
     handler = functools.partial(Handler, directory=args.root)
     server = http.server.ThreadingHTTPServer((args.host, args.port), handler)
     try:
