@@ -72,35 +72,46 @@ fn tail(n: usize, lanes: usize) -> std::ops::Range<usize> {
     n - n % lanes..n
 }
 
-/// For four columns cⱼ of equal length L: cⱼ ← cⱼ + aⱼ·y, then returns sⱼ = v·cⱼ (of the
-/// updated column). `y` and `v` have length ≥ L.
+/// For four columns cⱼ of equal length L: cⱼ ← cⱼ + aⱼ·w + bⱼ·y, then returns sⱼ = v·cⱼ (of
+/// the updated column). `w`, `y` and `v` have length ≥ L. The bidiagonalisation's one pass per
+/// step over the trailing columns: the previous step's left and right updates, then this step's
+/// left reflector's dot products.
 #[inline(always)]
-pub fn axpy_dot4<L: Lanes>(a: [f64; 4], y: &[f64], v: &[f64], c: [&mut [f64]; 4]) -> [f64; 4] {
+pub fn axpy2_dot4<L: Lanes>(
+    a: [f64; 4],
+    w: &[f64],
+    b: [f64; 4],
+    y: &[f64],
+    v: &[f64],
+    c: [&mut [f64]; 4],
+) -> [f64; 4] {
     let [c0, c1, c2, c3] = c;
     let n = c0.len();
-    let (y, v) = (&y[..n], &v[..n]);
+    let (w, y, v) = (&w[..n], &y[..n], &v[..n]);
     let (c1, c2, c3) = (&mut c1[..n], &mut c2[..n], &mut c3[..n]);
     let al = a.map(L::splat);
+    let bl = b.map(L::splat);
     let mut s = [L::zero(); 4];
-    let rows = y
+    let rows = w
         .chunks_exact(L::N)
+        .zip(y.chunks_exact(L::N))
         .zip(v.chunks_exact(L::N))
         .zip(c0.chunks_exact_mut(L::N))
         .zip(c1.chunks_exact_mut(L::N))
         .zip(c2.chunks_exact_mut(L::N))
         .zip(c3.chunks_exact_mut(L::N));
-    for (((((yy, vv), x0), x1), x2), x3) in rows {
-        let (yy, vv) = (L::load(yy), L::load(vv));
-        let x = L::load(x0).mul_add(al[0], yy);
+    for ((((((ww, yy), vv), x0), x1), x2), x3) in rows {
+        let (ww, yy, vv) = (L::load(ww), L::load(yy), L::load(vv));
+        let x = L::load(x0).mul_add(al[0], ww).mul_add(bl[0], yy);
         x.store(x0);
         s[0] = s[0].mul_add(x, vv);
-        let x = L::load(x1).mul_add(al[1], yy);
+        let x = L::load(x1).mul_add(al[1], ww).mul_add(bl[1], yy);
         x.store(x1);
         s[1] = s[1].mul_add(x, vv);
-        let x = L::load(x2).mul_add(al[2], yy);
+        let x = L::load(x2).mul_add(al[2], ww).mul_add(bl[2], yy);
         x.store(x2);
         s[2] = s[2].mul_add(x, vv);
-        let x = L::load(x3).mul_add(al[3], yy);
+        let x = L::load(x3).mul_add(al[3], ww).mul_add(bl[3], yy);
         x.store(x3);
         s[3] = s[3].mul_add(x, vv);
     }
@@ -110,42 +121,11 @@ pub fn axpy_dot4<L: Lanes>(a: [f64; 4], y: &[f64], v: &[f64], c: [&mut [f64]; 4]
             .into_iter()
             .enumerate()
         {
-            col[i] += a[j] * y[i];
+            col[i] += a[j] * w[i] + b[j] * y[i];
             out[j] += v[i] * col[i];
         }
     }
     out
-}
-
-/// cⱼ ← cⱼ + aⱼ·x for four columns of equal length L (x has length ≥ L).
-#[inline(always)]
-pub fn axpy4<L: Lanes>(a: [f64; 4], x: &[f64], c: [&mut [f64]; 4]) {
-    let [c0, c1, c2, c3] = c;
-    let n = c0.len();
-    let x = &x[..n];
-    let (c1, c2, c3) = (&mut c1[..n], &mut c2[..n], &mut c3[..n]);
-    let al = a.map(L::splat);
-    let rows = x
-        .chunks_exact(L::N)
-        .zip(c0.chunks_exact_mut(L::N))
-        .zip(c1.chunks_exact_mut(L::N))
-        .zip(c2.chunks_exact_mut(L::N))
-        .zip(c3.chunks_exact_mut(L::N));
-    for ((((xx, x0), x1), x2), x3) in rows {
-        let xx = L::load(xx);
-        L::load(x0).mul_add(al[0], xx).store(x0);
-        L::load(x1).mul_add(al[1], xx).store(x1);
-        L::load(x2).mul_add(al[2], xx).store(x2);
-        L::load(x3).mul_add(al[3], xx).store(x3);
-    }
-    for i in tail(n, L::N) {
-        for (j, col) in [&mut *c0, &mut *c1, &mut *c2, &mut *c3]
-            .into_iter()
-            .enumerate()
-        {
-            col[i] += a[j] * x[i];
-        }
-    }
 }
 
 /// y ← y + Σⱼ aⱼ·cⱼ for four columns of equal length L (y has length ≥ L).
@@ -203,30 +183,22 @@ mod tests {
             let cols: Vec<Vec<f64>> = (0..4).map(|j| wave(n, 1.1 + j as f64)).collect();
             let a = [0.5, -1.0, 2.0, 0.25];
 
+            let w = wave(n, 0.45);
+            let b = [-0.75, 1.5, 0.125, -2.0];
             let mut c = cols.clone();
             let [c0, c1, c2, c3] = &mut c[..] else {
                 unreachable!()
             };
-            let s = axpy_dot4::<L>(a, &y, &v, [c0, c1, c2, c3]);
+            let s = axpy2_dot4::<L>(a, &w, b, &y, &v, [c0, c1, c2, c3]);
             for j in 0..4 {
                 let mut expect = cols[j].clone();
-                axpy::<L>(a[j], &y, &mut expect);
+                axpy::<L>(a[j], &w, &mut expect);
+                axpy::<L>(b[j], &y, &mut expect);
                 assert!(c[j].iter().zip(&expect).all(|(p, q)| (p - q).abs() < 1e-14));
                 assert!(
                     (s[j] - dot::<L>(&v, &expect)).abs() < 1e-13,
                     "n = {n}, column {j}"
                 );
-            }
-
-            let mut c = cols.clone();
-            let [c0, c1, c2, c3] = &mut c[..] else {
-                unreachable!()
-            };
-            axpy4::<L>(a, &v, [c0, c1, c2, c3]);
-            for j in 0..4 {
-                let mut expect = cols[j].clone();
-                axpy::<L>(a[j], &v, &mut expect);
-                assert!(c[j].iter().zip(&expect).all(|(p, q)| (p - q).abs() < 1e-14));
             }
 
             let mut out = y.clone();

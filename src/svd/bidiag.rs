@@ -2,11 +2,12 @@
 //! only B's diagonal and superdiagonal (Golub & Van Loan, Alg. 5.4.2; LAPACK dgebd2 without
 //! accumulating Q or P).
 //!
-//! Each step applies a left reflector to the trailing columns (dot then axpy, column by column
-//! while the column is in L1 cache) and a right reflector as y = A·u followed by a rank-one
-//! update, all as loops down contiguous columns ([`crate::kernels`]).
+//! Each step makes one pass over the trailing columns that applies the previous step's two
+//! updates and takes this step's left-reflector dot products, then a second pass for y = A·u
+//! (the right reflector's product); see [`bidiagonalise_with`]. All loops run down contiguous
+//! columns ([`crate::kernels`]).
 
-use crate::kernels::{axpy, axpy4, axpy_dot4, dot, gemv4, sum_squares};
+use crate::kernels::{axpy, axpy2_dot4, dot, gemv4, sum_squares};
 use crate::lanes::Lanes;
 
 /// A Householder reflector I − τ·v·vᵀ with v₀ = 1 that maps x to β·e₁ (LAPACK dlarfg).
@@ -39,13 +40,9 @@ fn reflector(alpha: f64, tail_sq: f64) -> Reflector {
 /// Reduces `a` (m×n column-major, m ≥ n ≥ 1, overwritten) to upper bidiagonal form; returns
 /// (diagonal of length n, superdiagonal of length n − 1).
 ///
-/// Two passes over the trailing matrix per step instead of three: the rank-one update of step
-/// k's right reflector is applied to a column just before step k+1's left reflector uses it,
-/// while the column is in L1 cache; the second pass accumulates y = A·u for the next right
-/// reflector.
-///
 /// Natively on x86-64 with AVX2 (detected at run time) the loops run four lanes wide, with
-/// fused multiply-adds where the CPU has FMA; WASM runs them as f64x2 (no FMA). Results differ
+/// fused multiply-adds where the CPU has FMA; WASM runs them as f64x2 (fused in the relaxed-SIMD
+/// build where the CPU has FMA). Results differ
 /// between these paths in the last bits only (rounding of the fused operations and the
 /// grouping of partial sums).
 pub fn bidiagonalise(a: &mut [f64], m: usize, n: usize) -> (Vec<f64>, Vec<f64>) {
@@ -78,22 +75,42 @@ unsafe fn bidiagonalise_avx2_fma(a: &mut [f64], m: usize, n: usize) -> (Vec<f64>
 }
 
 /// The bidiagonalisation with the kernels at lane type `L`.
+///
+/// Both updates of a step are applied lazily, in the next step's single pass over each trailing
+/// column (`axpy2_dot4`): the stored trailing columns C lack the last left update, so the true
+/// matrix is C − τ_l·v·sᵀ (s the reflector's dot products, v its vector below the diagonal) and
+/// then the right update −τ_r·y·uᵀ. The row that defines the right reflector needs only its
+/// entries C[k, j] − τ_l·s_j, and y = (C − τ_l·v·sᵀ)·u = C·u − τ_l·(s·u)·v. Each trailing entry
+/// is then loaded twice and stored once per step (the eager form: three loads, two stores).
 #[inline(always)]
 pub fn bidiagonalise_with<L: Lanes>(a: &mut [f64], m: usize, n: usize) -> (Vec<f64>, Vec<f64>) {
     debug_assert!(m >= n && n >= 1 && a.len() == m * n);
     let mut diag = vec![0.0; n];
     let mut sup = vec![0.0; n.saturating_sub(1)];
-    // The pending right reflector: u over columns k..n (u[0] ↔ column k), y over rows k..m,
-    // and its τ (0 when there is nothing pending).
+    // The previous step's pending updates of columns k..n (index 0 ↔ column k): the right one
+    // −τ_r·u_j·y over rows k..m, the left one −τ_l·s_j·(previous column's v below row k−1).
     let mut u = vec![0.0; n];
     let mut next_u = vec![0.0; n];
+    let mut s = vec![0.0; n];
+    let mut next_s = vec![0.0; n];
     let mut y = vec![0.0; m];
-    let mut pending_tau = 0.0;
+    let (mut tau_r, mut tau_l) = (0.0, 0.0);
     for k in 0..n {
         let (done, trailing) = a.split_at_mut((k + 1) * m);
-        let col = &mut done[k * m + k..];
-        if pending_tau != 0.0 {
-            axpy::<L>(-pending_tau * u[0], &y[..m - k], col);
+        let (before, col) = done.split_at_mut(k * m);
+        let col = &mut col[k..];
+        // The previous left reflector's vector over rows k..m (unused while τ_l = 0).
+        let w: &[f64] = if k > 0 {
+            &before[(k - 1) * m + k..k * m]
+        } else {
+            &y[..m]
+        };
+        let y_rows = &y[..m - k];
+        if tau_l != 0.0 {
+            axpy::<L>(-tau_l * s[0], w, col);
+        }
+        if tau_r != 0.0 {
+            axpy::<L>(-tau_r * u[0], y_rows, col);
         }
         // Left reflector from column k, rows k..m; v is stored in place of the column.
         let left = reflector(col[0], sum_squares::<L>(&col[1..]));
@@ -101,65 +118,70 @@ pub fn bidiagonalise_with<L: Lanes>(a: &mut [f64], m: usize, n: usize) -> (Vec<f
         col[1..].iter_mut().for_each(|x| *x *= left.scale);
         col[0] = 1.0;
         let v: &[f64] = col;
-        // Trailing columns, four at a time: finish the pending right update, then reflect.
-        let pending = |j: usize| -pending_tau * u[j + 1];
+        // Trailing columns, four at a time: the pending updates, then this reflector's dots.
+        let pending_left = |j: usize| -tau_l * s[j + 1];
+        let pending_right = |j: usize| -tau_r * u[j + 1];
         let mut groups = trailing.chunks_exact_mut(4 * m);
         let mut j = 0;
         for group in &mut groups {
             let (c0, rest) = group.split_at_mut(m);
             let (c1, rest) = rest.split_at_mut(m);
             let (c2, c3) = rest.split_at_mut(m);
-            let cols = [&mut c0[k..], &mut c1[k..], &mut c2[k..], &mut c3[k..]];
-            let a = [pending(j), pending(j + 1), pending(j + 2), pending(j + 3)];
-            let [c0, c1, c2, c3] = cols;
-            let s = axpy_dot4::<L>(a, &y[..m - k], v, [&mut *c0, &mut *c1, &mut *c2, &mut *c3]);
-            axpy4::<L>(
-                s.map(|s| -left.tau * s),
-                v,
-                [&mut *c0, &mut *c1, &mut *c2, &mut *c3],
-            );
-            next_u[j..j + 4].copy_from_slice(&[c0[0], c1[0], c2[0], c3[0]]);
+            let [c0, c1, c2, c3] = [&mut c0[k..], &mut c1[k..], &mut c2[k..], &mut c3[k..]];
+            let a = [0, 1, 2, 3].map(|i| pending_left(j + i));
+            let b = [0, 1, 2, 3].map(|i| pending_right(j + i));
+            let dots =
+                axpy2_dot4::<L>(a, w, b, y_rows, v, [&mut *c0, &mut *c1, &mut *c2, &mut *c3]);
+            next_s[j..j + 4].copy_from_slice(&dots);
+            let firsts = [c0[0], c1[0], c2[0], c3[0]];
+            for i in 0..4 {
+                next_u[j + i] = firsts[i] - left.tau * dots[i];
+            }
             j += 4;
         }
         for c in groups.into_remainder().chunks_exact_mut(m) {
             let c = &mut c[k..];
-            axpy::<L>(pending(j), &y[..m - k], c);
-            let s = left.tau * dot::<L>(v, c);
-            axpy::<L>(-s, v, c);
-            next_u[j] = c[0];
+            axpy::<L>(pending_left(j), w, c);
+            axpy::<L>(pending_right(j), y_rows, c);
+            let dot_v = dot::<L>(v, c);
+            next_s[j] = dot_v;
+            next_u[j] = c[0] - left.tau * dot_v;
             j += 1;
         }
+        tau_l = left.tau;
+        std::mem::swap(&mut s, &mut next_s);
         if k + 1 >= n {
             break;
         }
-        // Right reflector from row k, columns k+1..n.
+        // Right reflector from row k (after the left update), columns k+1..n.
         let width = n - k - 1;
         let un = &mut next_u[..width];
         let right = reflector(un[0], sum_squares::<L>(&un[1..]));
         sup[k] = right.beta;
-        pending_tau = right.tau;
-        if right.tau == 0.0 {
-            continue;
+        tau_r = right.tau;
+        if right.tau != 0.0 {
+            un[1..].iter_mut().for_each(|x| *x *= right.scale);
+            un[0] = 1.0;
+            // y = A[k+1.., k+1..]·u with A = C − τ_l·v·sᵀ, applied at the next step.
+            let y = &mut y[..m - k - 1];
+            y.fill(0.0);
+            let mut groups = trailing.chunks_exact(4 * m);
+            let mut uj = un.chunks_exact(4);
+            for (group, a) in (&mut groups).zip(&mut uj) {
+                let col = |i: usize| &group[i * m + k + 1..(i + 1) * m];
+                gemv4::<L>(
+                    [a[0], a[1], a[2], a[3]],
+                    [col(0), col(1), col(2), col(3)],
+                    y,
+                );
+            }
+            for (c, &a) in groups.remainder().chunks_exact(m).zip(uj.remainder()) {
+                axpy::<L>(a, &c[k + 1..], y);
+            }
+            let s_dot_u = dot::<L>(&s[..width], un);
+            axpy::<L>(-tau_l * s_dot_u, &v[1..], y);
+            std::mem::swap(&mut u, &mut next_u);
         }
-        un[1..].iter_mut().for_each(|x| *x *= right.scale);
-        un[0] = 1.0;
-        // y = A[k+1.., k+1..]·u, applied at the next step.
-        let y = &mut y[..m - k - 1];
-        y.fill(0.0);
-        let mut groups = trailing.chunks_exact(4 * m);
-        let mut uj = un.chunks_exact(4);
-        for (group, a) in (&mut groups).zip(&mut uj) {
-            let col = |i: usize| &group[i * m + k + 1..(i + 1) * m];
-            gemv4::<L>(
-                [a[0], a[1], a[2], a[3]],
-                [col(0), col(1), col(2), col(3)],
-                y,
-            );
-        }
-        for (c, &a) in groups.remainder().chunks_exact(m).zip(uj.remainder()) {
-            axpy::<L>(a, &c[k + 1..], y);
-        }
-        std::mem::swap(&mut u, &mut next_u);
     }
     (diag, sup)
 }
