@@ -15,6 +15,7 @@ use crate::theory;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::Serialize;
 
 /// Colour-blind-safe colours (Okabe & Ito 2008).
@@ -90,6 +91,89 @@ impl Style {
     fn font(&self, base: f64) -> (&'static str, u32) {
         ("sans-serif", self.px(base))
     }
+}
+
+/// The height of one line of text at `px` pixels: the browser's normal line height for its
+/// sans-serif, ≈ 1.16 em, which is what plotters would measure.
+fn line_height(px: u32) -> i32 {
+    (f64::from(px) * 1.16).round() as i32
+}
+
+/// Width reserved for `text` at `px` pixels: a generous 0.62 em per character (sans-serif
+/// averages ≈ 0.55 em), so that a box around it is never too narrow.
+fn text_width_estimate(text: &str, px: u32) -> i32 {
+    (text.chars().count() as f64 * 0.62 * f64::from(px)).ceil() as i32
+}
+
+/// Draws `title` centred at the top of `area`; returns the area below it. The same layout as
+/// plotters' caption (`DrawingArea::titled`) but without measuring the text: in the browser
+/// plotters measures text by inserting a DOM element and forcing a layout, ~0.4 ms per text and
+/// about half of every redraw of the default view (profiled); a centred anchor needs no width
+/// and the height follows from the font size.
+fn titled<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    font: (&'static str, u32),
+) -> Result<DrawingArea<DB, Shift>, String> {
+    let height = line_height(font.1);
+    let pad = (height / 2).min(5);
+    let (w, _) = area.dim_in_pixel();
+    let style = font
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    area.draw_text(title, &style, (w as i32 / 2, pad))
+        .map_err(err)?;
+    Ok(area.margin(2 * pad + height, 0, 0, 0))
+}
+
+/// One legend row: the label and the line style of its swatch.
+struct LegendEntry {
+    label: String,
+    line: ShapeStyle,
+}
+
+/// A legend box in the upper right of `plot` (the plotting area in pixels), laid out like
+/// plotters' series labels but with text widths estimated, not measured (see [`titled`]).
+fn draw_legend<DB: DrawingBackend>(
+    plot: &DrawingArea<DB, Shift>,
+    entries: &[LegendEntry],
+    style: &Style,
+) -> Result<(), String> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let font = style.font(12.0);
+    let row = line_height(font.1);
+    let margin = style.px(6.0) as i32;
+    let swatch_area = style.px(30.0) as i32;
+    let swatch = style.px(18.0) as i32;
+    let text_w = entries
+        .iter()
+        .map(|e| text_width_estimate(&e.label, font.1))
+        .max()
+        .unwrap_or(0);
+    let w = text_w + swatch_area + 2 * margin;
+    let h = row * entries.len() as i32 + 2 * margin;
+    let (area_w, _) = plot.dim_in_pixel();
+    let (x0, y0) = (area_w as i32 - w - 5, 5);
+    let corners = [(x0, y0), (x0 + w, y0 + h)];
+    plot.draw(&Rectangle::new(corners, WHITE.mix(0.85).filled()))
+        .map_err(err)?;
+    plot.draw(&Rectangle::new(corners, GRID)).map_err(err)?;
+    let text = font
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    for (i, e) in entries.iter().enumerate() {
+        let y = y0 + margin + row * i as i32 + row / 2;
+        let x = x0 + margin;
+        plot.draw(&PathElement::new(vec![(x, y), (x + swatch, y)], e.line))
+            .map_err(err)?;
+        plot.draw_text(&e.label, &text, (x + swatch_area, y))
+            .map_err(err)?;
+    }
+    Ok(())
 }
 
 /// One curve: a mean line and an optional min–max band (several seeds).
@@ -504,10 +588,13 @@ where
     YR::CoordDescType: ValueFormatter<f64>,
 {
     area.fill(&WHITE).map_err(err)?;
-    let mut ctx = ChartBuilder::on(area)
-        .caption(&chart.title, style.font(17.0))
-        .margin(style.px(10.0))
-        .margin_right(style.px(26.0))
+    let m = style.px(10.0);
+    let inner = titled(
+        &area.margin(m, m, m, style.px(26.0)),
+        &chart.title,
+        style.font(17.0),
+    )?;
+    let mut ctx = ChartBuilder::on(&inner)
         .x_label_area_size(style.px(40.0))
         .y_label_area_size(style.px(56.0))
         .build_cartesian_2d(x_spec, y_spec)
@@ -549,6 +636,7 @@ where
             .map_err(err)?;
         }
     }
+    let mut legend = Vec::new();
     for line in &lines {
         if line.points.is_empty() {
             continue;
@@ -564,16 +652,11 @@ where
         } else {
             ctx.draw_series(LineSeries::new(line.points.iter().copied(), shape))
         };
-        let color = line.color.mix(line.opacity);
-        let legend_w = style.px(18.0) as i32;
-        let legend_width = width;
-        let drawn = series.map_err(err)?;
+        series.map_err(err)?;
         if !line.label.is_empty() {
-            drawn.label(line.label.clone()).legend(move |(x, y)| {
-                PathElement::new(
-                    vec![(x, y), (x + legend_w, y)],
-                    color.stroke_width(legend_width),
-                )
+            legend.push(LegendEntry {
+                label: line.label.clone(),
+                line: line.color.mix(line.opacity).stroke_width(width),
             });
         }
     }
@@ -602,15 +685,7 @@ where
         )))
         .map_err(err)?;
     }
-    ctx.configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(GRID)
-        .label_font(style.font(12.0))
-        .legend_area_size(style.px(30.0))
-        .margin(style.px(6.0))
-        .draw()
-        .map_err(err)?;
+    draw_legend(&ctx.plotting_area().strip_coord_spec(), &legend, style)?;
     let (xs, ys) = ctx.plotting_area().get_pixel_range();
     Ok(Frame {
         left: xs.start as f64,
@@ -791,9 +866,9 @@ where
     XR: AsRangedCoord<Value = f64>,
     XR::CoordDescType: ValueFormatter<f64>,
 {
-    let mut ctx = ChartBuilder::on(area)
-        .caption(&panel.title, style.font(15.0))
-        .margin(style.px(8.0))
+    let m = style.px(8.0);
+    let inner = titled(&area.margin(m, m, m, m), &panel.title, style.font(15.0))?;
+    let mut ctx = ChartBuilder::on(&inner)
         .x_label_area_size(style.px(36.0))
         .y_label_area_size(style.px(48.0))
         .build_cartesian_2d(x_spec, y_spec)
@@ -953,9 +1028,13 @@ fn draw_scatter<DB: DrawingBackend>(
         .fold(0.0f64, f64::max)
         .max(1e-12)
         * 1.1;
-    let mut ctx = ChartBuilder::on(area)
-        .caption(format!("{title}, layer {}", geo.layer), style.font(13.0))
-        .margin(style.px(6.0))
+    let m = style.px(6.0);
+    let inner = titled(
+        &area.margin(m, m, m, m),
+        &format!("{title}, layer {}", geo.layer),
+        style.font(13.0),
+    )?;
+    let mut ctx = ChartBuilder::on(&inner)
         .x_label_area_size(style.px(34.0))
         .y_label_area_size(style.px(44.0))
         .build_cartesian_2d(-extent..extent, -extent..extent)
@@ -1014,12 +1093,13 @@ fn draw_cosines<DB: DrawingBackend>(
     } else {
         1.0
     };
-    let mut ctx = ChartBuilder::on(area)
-        .caption(
-            format!("|cos| between samples (mean {mean_abs:.2})"),
-            style.font(13.0),
-        )
-        .margin(style.px(6.0))
+    let gap = style.px(6.0);
+    let inner = titled(
+        &area.margin(gap, gap, gap, gap),
+        &format!("|cos| between samples (mean {mean_abs:.2})"),
+        style.font(13.0),
+    )?;
+    let mut ctx = ChartBuilder::on(&inner)
         .x_label_area_size(style.px(34.0))
         .y_label_area_size(style.px(40.0))
         .build_cartesian_2d(0.0..m as f64, m as f64..0.0)
