@@ -55,6 +55,7 @@ let throughput = 2e9; // measured here: ~2.3 GFLOP/s for the 32-wide W3 workload
 
 function setStatus(status) {
   document.body.dataset.status = status;
+  if (status !== 'computing') delete document.body.dataset.slow;
 }
 
 /** Sets an element's text only when it changes: every write is a DOM mutation, and the
@@ -64,12 +65,22 @@ function setText(id, text) {
   if (el.textContent !== text) el.textContent = text;
 }
 
+/** Shows or hides an element, writing only on change (like setText). */
+function setHidden(el, hidden) {
+  if (el.hidden !== hidden) el.hidden = hidden;
+}
+
+/** Sets an attribute only when its value changes. */
+function setAttr(el, name, value) {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
+
 /** Lists rejected link keys in #notice; text only, never HTML from the link. */
 function showNotice(errors, intro) {
   const notice = $('notice');
   notice.replaceChildren();
   if (!errors || errors.length === 0) {
-    notice.hidden = true;
+    setHidden(notice, true);
     return;
   }
   const p = document.createElement('p');
@@ -238,7 +249,7 @@ function computeKey(q) {
 function apply(parsed, historyMode, { confirmed = false } = {}) {
   state = parsed;
   stopAnimation();
-  $('cost-guard').hidden = true;
+  setHidden($('cost-guard'), true);
   setControls(parsed.params, parsed.seed);
   writeURL(parsed.query, historyMode);
   setText('cli-command', cliCommand());
@@ -289,10 +300,10 @@ function showCostGuard(parsed, seconds) {
   } catch {
     every = undefined;
   }
-  $('cost-coarse').hidden = every === undefined;
+  setHidden($('cost-coarse'), every === undefined);
   $('cost-coarse').textContent = every === undefined ? '' : `Evaluate every ${every} layers instead`;
   $('cost-coarse').dataset.every = every === undefined ? '' : String(every);
-  $('cost-guard').hidden = false;
+  setHidden($('cost-guard'), false);
   $('cost-cancel').textContent = viewState ? 'Keep the previous view' : 'Show the default view';
   setStatus('confirm');
   $('cost-run').focus();
@@ -301,7 +312,7 @@ function showCostGuard(parsed, seconds) {
 function wireCostGuard() {
   $('cost-run').addEventListener('click', () => apply(state, 'none', { confirmed: true }));
   $('cost-cancel').addEventListener('click', () => {
-    $('cost-guard').hidden = true;
+    setHidden($('cost-guard'), true);
     apply(viewState ?? parse_query(''), 'replace');
     if (document.body.dataset.status === 'confirm') setStatus(jobDone ? 'ready' : 'computing');
   });
@@ -318,7 +329,7 @@ function cliCommand() {
 
 function showCaption(name) {
   const preset = presetList.find((p) => p.name === name);
-  $('caption').hidden = !preset;
+  setHidden($('caption'), !preset);
   setText('caption', preset ? preset.caption : '');
 }
 
@@ -345,7 +356,7 @@ function applyPresentation(p) {
   // charts stay above the fold on a projector.
   chartFontScale = p.fs;
   document.documentElement.style.setProperty('--font-scale', String(1 + (p.fs - 1) * 0.35));
-  $('present').setAttribute('aria-pressed', String(p.fs > 1));
+  setAttr($('present'), 'aria-pressed', String(p.fs > 1));
   document.body.classList.toggle('embed', p.embed);
   // Presentation: large type, and the charts take the whole width above the controls.
   document.body.classList.toggle('presenting', p.fs > 1);
@@ -362,7 +373,7 @@ function applyPresentation(p) {
   }
   const controlsLeft = [...document.querySelectorAll('#controls .field, #controls .toggle-row')].some((el) => !el.hidden);
   document.body.classList.toggle('no-controls', !controlsLeft);
-  $('controls').hidden = !controlsLeft;
+  setHidden($('controls'), !controlsLeft);
   const sweep = p.view === 'sweep';
   // The sweep sets d = N itself: width and batch would be dead controls there.
   for (const id of ['width', 'batch']) {
@@ -372,7 +383,7 @@ function applyPresentation(p) {
   setText('caption-rank', sweep ? SWEEP_CAPTION : RANK_CAPTION);
   for (const sel of ['.chart-spectrum', '.chart-norm', '#geometry-figure', '#player']) {
     const el = document.querySelector(sel);
-    if (!el.hasAttribute('data-hidden-by-link')) el.hidden = sweep;
+    if (!el.hasAttribute('data-hidden-by-link')) setHidden(el, sweep);
   }
 }
 
@@ -410,15 +421,20 @@ function compute() {
   viewJobId = jobId;
   jobStart = performance.now();
   lastSpectrumDraw = 0;
-  $('run-errors').hidden = true;
+  setHidden($('run-errors'), true);
   setText('run-errors', '');
-  $('progress').value = 0;
+  if ($('progress').value !== 0) $('progress').value = 0;
   setText('progress-text', '');
   setStatus('computing');
-  // The previous summary stays (muted by the computing status) for short jobs; longer ones say
-  // so with the progress bar and their growing curves.
+  // The previous summary stays, unchanged, for short jobs: muting it at once would cost a frame
+  // (style, paint, composite) that competes with the workers for the CPU. Longer ones mute it and
+  // say so (data-slow), then show the progress bar and their growing curves.
   clearTimeout(computingNote);
-  computingNote = setTimeout(() => { if (!jobDone) setText('summary', 'Computing…'); }, STREAM_DELAY);
+  computingNote = setTimeout(() => {
+    if (jobDone) return;
+    document.body.dataset.slow = '';
+    setText('summary', 'Computing…');
+  }, STREAM_DELAY);
   const count = partCount(state.params);
   parts = { count, done: Array(count).fill(false), progress: Array(count).fill(0) };
   workers.forEach((w, part) => {
@@ -432,7 +448,7 @@ function cancel() {
   jobId += 1;
   jobDone = true; // no pending frame may overwrite the stopped picture
   for (const w of workers) w.postMessage({ type: 'cancel', id: jobId });
-  $('progress-row').hidden = true;
+  setHidden($('progress-row'), true);
   drawAll();
   $('summary').textContent = `Stopped. ${view.summary()}`;
   setStatus('ready');
@@ -518,12 +534,12 @@ function onWorkerMessage(event) {
       // Measured speed of this machine, smoothed, for the next cost estimate.
       throughput = 0.5 * throughput + 0.5 * (state.cost / (elapsed / 1000));
     }
-    $('progress-row').hidden = true;
+    setHidden($('progress-row'), true);
     finishJob(msg.id);
     return;
   }
   if (elapsed > PROGRESS_DELAY) {
-    $('progress-row').hidden = false;
+    setHidden($('progress-row'), false);
     $('progress').value = progress;
     setText('progress-text', `${Math.floor(progress * 100)}%`);
   }
