@@ -42,6 +42,9 @@ fn main() {
         time("gram", n, reps, 2.0 * nf * nf * nf, || {
             std::hint::black_box(a.transpose() * &a);
         });
+        time("blocked_gram", n, reps, 2.0 * nf * nf * nf, || {
+            std::hint::black_box(rankscope::gemm::blocked_gram_upper(&a));
+        });
         time("tr_mul", n, reps, 2.0 * nf * nf * nf, || {
             std::hint::black_box(a.tr_mul(&a));
         });

@@ -27,8 +27,25 @@ pub fn gram_upper(h: &DMatrix<f64>) -> DMatrix<f64> {
     if cfg!(target_arch = "wasm32") {
         packed_gram_upper(h)
     } else {
-        h.transpose() * h
+        blocked_gram_upper(h)
     }
+}
+
+/// The upper triangle of HᵀH by matrixmultiply, in four column blocks: block j of G needs rows
+/// 0..end of block j only, (H[:, ..end])ᵀ·H[:, block j], which is 10/16 of the full product.
+/// (nalgebra's `tr_mul` would avoid the transposed copy but runs 5× slower than the product.)
+pub fn blocked_gram_upper(h: &DMatrix<f64>) -> DMatrix<f64> {
+    let n = h.ncols();
+    let mut g = DMatrix::zeros(n, n);
+    let width = n.div_ceil(4).max(16);
+    let ht = h.transpose();
+    for j0 in (0..n).step_by(width) {
+        let w = width.min(n - j0);
+        let end = j0 + w;
+        let block = ht.rows(0, end) * h.columns(j0, w);
+        g.view_mut((0, j0), (end, w)).copy_from(&block);
+    }
+    g
 }
 
 /// A·B with the packed kernel (any target).
@@ -175,6 +192,23 @@ mod tests {
             let (a, b) = (pseudo_random(m, k, 0.1), pseudo_random(k, n, 0.2));
             let err = (packed_product(&a, &b) - &a * &b).amax();
             assert!(err < 1e-12, "{m}×{k}·{k}×{n}: {err}");
+        }
+    }
+
+    #[test]
+    fn blocked_gram_fills_the_upper_triangle() {
+        for (d, n) in [(5, 1), (7, 9), (33, 17), (64, 70)] {
+            let h = pseudo_random(d, n, 0.3);
+            let full = h.transpose() * &h;
+            let g = blocked_gram_upper(&h);
+            for j in 0..n {
+                for i in 0..=j {
+                    assert!(
+                        (g[(i, j)] - full[(i, j)]).abs() < 1e-12,
+                        "{d}×{n} at ({i}, {j})"
+                    );
+                }
+            }
         }
     }
 
