@@ -77,13 +77,15 @@ await page.evaluate(() => window.rankscopeTestHooks.setWorkerCount(1));
 const w3One = await runW3(2);
 const w3Long = w3.longest;
 
-const wasm = readFileSync(path.join(root, 'www', 'pkg', 'rankscope_bg.wasm'));
+const build = await page.evaluate(() => document.body.dataset.wasmBuild);
+const wasmFile = build === 'relaxed-simd' ? 'rankscope_fma_bg.wasm' : 'rankscope_bg.wasm';
+const wasm = readFileSync(path.join(root, 'www', 'pkg', wasmFile));
 const js = readFileSync(path.join(root, 'www', 'pkg', 'rankscope.js'));
 console.log(`cores: ${await page.evaluate(() => navigator.hardwareConcurrency)}`);
 console.log(`time to first drawn plot (default view): ${firstPlot} ms`);
 console.log(`W4 input → ready: median ${median(w4).toFixed(1)} ms (min ${Math.min(...w4).toFixed(1)}, max ${Math.max(...w4).toFixed(1)}); longest main-thread task ${w4Long.toFixed(0)} ms`);
 console.log(`W3 first partial curve ${w3.first?.toFixed(0)} ms, complete ${w3.total.toFixed(0)} ms; longest main-thread task ${w3Long.toFixed(0)} ms`);
 console.log(`W3 with one worker: complete ${w3One.total.toFixed(0)} ms → speed-up of the ${Math.min(pool, 4)}-worker pool ${(w3One.total / w3.total).toFixed(2)}×`);
-console.log(`WASM ${(wasm.length / 1024).toFixed(0)} KiB, gzipped ${(gzipSync(wasm).length / 1024).toFixed(0)} KiB; JS glue gzipped ${(gzipSync(js).length / 1024).toFixed(0)} KiB`);
+console.log(`WASM the page loaded (${wasmFile}, build ${build}) ${(wasm.length / 1024).toFixed(0)} KiB, gzipped ${(gzipSync(wasm).length / 1024).toFixed(0)} KiB; JS glue gzipped ${(gzipSync(js).length / 1024).toFixed(0)} KiB`);
 await browser.close();
 server.stop();
