@@ -186,6 +186,41 @@ test('a long run shows progress, grows its curves, and a newer input cancels it 
   await page.context().close();
 });
 
+test('the link is written once the new view is drawn, or while a long one computes; one history entry per input', async () => {
+  const page = await openPage(site.browser, site.server.url);
+  await waitStatus(page);
+  const entries = await page.evaluate(() => history.length);
+  // A short computation: the URL holds the new state when the page is ready.
+  await page.evaluate(() => {
+    const el = document.getElementById('seed');
+    el.value = '77';
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  await waitStatus(page);
+  assert.equal(param(page, 'seed'), '77');
+  assert.equal(await page.evaluate(() => history.length), entries + 1);
+  // A long computation (depth 4990, ~1 s here): the URL follows within ~150 ms, before it ends.
+  await page.evaluate(() => {
+    const el = document.getElementById('depth');
+    el.value = '787'; // log slider position → depth 4990
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('depth') === '4990', null, { timeout: 2000 });
+  const statusWhenWritten = await page.evaluate(() => document.body.dataset.status);
+  await waitStatus(page, 'ready', 30000);
+  assert.equal(statusWhenWritten, 'computing', 'written while the long job was still running');
+  assert.equal(param(page, 'depth'), '4990');
+  assert.equal(await page.evaluate(() => history.length), entries + 2);
+  // Back restores the previous link and view.
+  await page.goBack();
+  await waitStatus(page);
+  assert.equal(param(page, 'depth'), '50');
+  assert.equal(param(page, 'seed'), '77');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('the Stop button cancels a computation and keeps the partial curves', async () => {
   const page = await openPage(site.browser, `${site.server.url}?depth=50000&width=96&batch=96`);
   await confirmLongRun(page);
