@@ -22,13 +22,14 @@
 //! * [`params`] — every parameter with its URL key, default and range; the link format.
 //! * [`net`] — the random network: input, weights, normalisation, activation, residual.
 //! * [`spectrum`] — singular values, finite-checked and iteration-bounded.
-//! * [`svd`] — the singular-value algorithm itself (bidiagonalisation + bidiagonal QR).
+//! * [`svd`] — the singular-value algorithm itself (bidiagonalisation, dqds, QR fallback).
 //! * [`gemm`] — the layer product and the Gram matrix (a packed f64x2 kernel in WASM).
-//! * [`lanes`] — two f64 lanes: f64x2 in WASM, a pair natively.
+//! * [`lanes`] — short f64 vectors: f64x2 in WASM, pairs and quadruples natively.
 //! * [`kernels`] — the vectorisable dot and axpy loops the hot paths share.
 //! * [`metrics`] — rank measures from singular values.
 //! * [`theory`] — Lyapunov-exponent predictions and the √d reference.
 //! * [`run`] — a resumable simulation emitting rows of measures.
+//! * [`wire`] — the rows' singular values as bytes for the worker → page transfer.
 //! * [`output`] — CSV and JSON writers shared by the CLI and the page's exports.
 //! * [`cost`] — the work a view needs, estimated before it starts.
 //! * [`geometry`] — the batch at one layer: principal-plane projection and cosines.
@@ -58,3 +59,4 @@ pub mod sweep;
 pub mod theory;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+pub mod wire;

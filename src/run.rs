@@ -19,6 +19,8 @@ pub struct Row {
     /// log₁₀‖H_ℓ‖_F of the true, unrescaled representation.
     pub log10_norm: f64,
     /// Singular values of H_ℓ/‖H_ℓ‖_F (so Σσᵢ² = 1), largest first; empty when the SVD failed.
+    /// Serialised as bytes for the worker → page transfer ([`crate::wire`]).
+    #[serde(with = "crate::wire::f64_bytes")]
     pub singular_values: Vec<f64>,
     /// Why this point has no metrics, if it has none.
     pub flag: Option<String>,

@@ -492,6 +492,7 @@ function cancel() {
 /** Draws the finished job (its last rows just arrived, so it is the newest input's). */
 function finishJob(id) {
   if (id !== jobId || !view) return;
+  flushURL(); // the computation is over: the link may be written (see deferURL)
   drawAll();
   setText('summary', view.summary());
   if (state.params.view !== 'sweep' && !$('geometry-figure').hidden) {
