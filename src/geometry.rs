@@ -16,6 +16,8 @@ pub struct Geometry {
     /// Share of ‖H‖²_F along each of the two directions.
     pub explained: (f64, f64),
     /// cos∠(hᵢ, hⱼ), row-major N×N (1 on the diagonal; 1 for pairs with a zero sample).
+    /// Serialised as bytes for the worker → page transfer ([`crate::wire`]).
+    #[serde(with = "crate::wire::f64_bytes")]
     pub cosines: Vec<f64>,
     pub batch: usize,
 }

@@ -1,4 +1,5 @@
-//! The worker → page transfer format of the rows' singular values.
+//! The worker → page transfer format of long f64 vectors: the rows' singular values and the
+//! geometry's cosine matrix.
 //!
 //! serde-wasm-bindgen turns a `Vec<f64>` into a JS array built one `Array.set` call per entry,
 //! and back again entry by entry: ~2 ms of the page's main thread per input of the default view

@@ -498,8 +498,10 @@ function cancel() {
 function finishJob(id) {
   if (id !== jobId || !view) return;
   flushURL(); // the computation is over: the link may be written (see deferURL)
-  drawAll();
+  // Text first: the charts' size reads (getBoundingClientRect) then share one layout instead of
+  // the geometry panel forcing a second one after the summary changed.
   setText('summary', view.summary());
+  drawAll();
   if (state.params.view !== 'sweep' && !$('geometry-figure').hidden) {
     const layer = state.params.layer ?? state.params.depth;
     if (finalGeometry && layer === state.params.depth) {
