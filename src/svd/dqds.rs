@@ -73,9 +73,10 @@ fn solve(d: &[f64], e: &[f64], sweeps_per_value: usize) -> Option<(Vec<f64>, usi
         return Some((out, 0));
     }
     while let Some((lo, mut hi, mut sigma)) = blocks.pop() {
-        let mut tau = f64::NAN; // unknown: computed before the first transform
-                                // A lower bound of the smallest eigenvalue of the block without its last row and
-                                // column (NaN when unknown): known after each transform, for free.
+        // The next shift; NaN: unknown, computed before the first transform.
+        let mut tau = f64::NAN;
+        // A lower bound of the smallest eigenvalue of the block without its last row and column
+        // (NaN when unknown): known after each transform, for free.
         let mut lead = f64::NAN;
         loop {
             if hi == lo {
@@ -181,7 +182,8 @@ fn isolated_at_bottom(q_prev: f64, e: f64, q: f64, lead: f64, sigma: f64) -> boo
     gap > 0.0 && q_prev * e <= f64::EPSILON * (sigma + value) * gap
 }
 
-/// (Σλᵢ⁻²)^(−1/2) for the qd array (q, e): a lower bound of the smallest eigenvalue.
+/// The Laguerre lower bound of the smallest eigenvalue of the qd array (q, e), from scratch
+/// (before a block's first transform; afterwards each transform yields it).
 fn inverse_moment_bound(q: &[f64], e: &[f64]) -> f64 {
     let mut moments = InverseMoments::new();
     for (i, &qi) in q.iter().enumerate() {
