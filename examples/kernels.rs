@@ -99,6 +99,21 @@ fn main() {
         time("my_dqds", n, reps / 2 + 1, 8.0 / 3.0 * nf * nf * nf, || {
             std::hint::black_box(rankscope::svd::dqds::bidiagonal_singular_values(&d0, &e0));
         });
+        // Two different problems: solved one after the other, and paired (interleaved).
+        let b = DMatrix::from_fn(n, n, |_, _| rng.sample::<f64, _>(StandardNormal));
+        let mut w = b.as_slice().to_vec();
+        let (d1, e1) = rankscope::svd::bidiag::bidiagonalise(&mut w, n, n);
+        time("dqds_2x1", n, reps / 2 + 1, 0.0, || {
+            std::hint::black_box(rankscope::svd::dqds::bidiagonal_singular_values(&d0, &e0));
+            std::hint::black_box(rankscope::svd::dqds::bidiagonal_singular_values(&d1, &e1));
+        });
+        time("dqds_pair", n, reps / 2 + 1, 0.0, || {
+            std::hint::black_box(rankscope::svd::dqds::bidiagonal_singular_values_pair(
+                (&d0, &e0),
+                (&d1, &e1),
+                rankscope::svd::dqds::SWEEPS_PER_VALUE,
+            ));
+        });
         let taken = rankscope::svd::dqds::transforms_taken(&d0, &e0).expect("converges");
         println!(
             "{:>12} n={n:4}: {:.2} dqds transforms per value",

@@ -30,7 +30,13 @@ pub struct Metrics {
 /// Computes every measure from the sorted singular values `sv` of `h` and the threshold τ.
 /// A zero matrix has rank 0, ratio 0, gap and |cos| of a fully collapsed batch.
 pub fn compute(h: &DMatrix<f64>, sv: &[f64], tau: f64) -> Metrics {
-    let (d, n) = (h.nrows(), h.ncols());
+    from_values(sv, h.shape(), tau, mean_abs_cos(h))
+}
+
+/// [`compute`] for a d×N matrix (`shape`) no longer at hand: everything but mean |cos| comes
+/// from the singular values, and that one was computed from the matrix before.
+pub fn from_values(sv: &[f64], shape: (usize, usize), tau: f64, mean_abs_cos: f64) -> Metrics {
+    let (d, n) = shape;
     Metrics {
         numerical_rank: numerical_rank(sv, d, n) as f64,
         soft_rank: soft_rank(sv, tau) as f64,
@@ -38,7 +44,7 @@ pub fn compute(h: &DMatrix<f64>, sv: &[f64], tau: f64) -> Metrics {
         stable_rank: stable_rank(sv),
         effective_rank: effective_rank(sv),
         orthogonality_gap: orthogonality_gap(sv, n),
-        mean_abs_cos: mean_abs_cos(h),
+        mean_abs_cos,
     }
 }
 

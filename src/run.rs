@@ -101,9 +101,20 @@ impl Simulation {
     /// [`Simulation::error`] tells why the run stopped.
     pub fn advance(&mut self, max_layers: u32) -> Vec<Row> {
         let mut rows = Vec::new();
+        // An evaluated layer whose singular values wait for the next one's: the two bidiagonal
+        // phases then run interleaved (see `svd::dqds`), for the same values.
+        let mut waiting: Option<Measured> = None;
+        let mut measured = |m: Measured, rows: &mut Vec<Row>| match waiting.take() {
+            None => waiting = Some(m),
+            Some(first) => {
+                let (a, b) = Measured::finish_pair(first, m, self.params.tau);
+                rows.push(a);
+                rows.push(b);
+            }
+        };
         if !self.input_emitted {
             self.input_emitted = true;
-            rows.push(self.evaluate());
+            measured(self.measure(), &mut rows);
         }
         for _ in 0..max_layers {
             if self.is_done() {
@@ -114,29 +125,80 @@ impl Simulation {
                 break;
             }
             if self.params.is_eval_layer(self.net.layer()) {
-                rows.push(self.evaluate());
+                measured(self.measure(), &mut rows);
             }
+        }
+        if let Some(last) = waiting {
+            rows.push(last.finish(self.params.tau));
         }
         rows
     }
 
-    /// Measures the current layer.
-    fn evaluate(&self) -> Row {
+    /// Measures the current layer, all but its bidiagonal phase.
+    fn measure(&self) -> Measured {
         let h = self.net.h();
-        let (metrics, singular_values, flag) = match spectrum::singular_values(h) {
+        let reduced = spectrum::reduce(h);
+        let facts = Facts {
+            seed: self.seed,
+            layer: self.net.layer(),
+            log10_norm: self.net.log10_norm(),
+            shape: h.shape(),
+            frobenius: h.norm(),
+            // Only a finite matrix gets measures (and needs its Gram matrix).
+            mean_abs_cos: if reduced.is_ok() {
+                metrics::mean_abs_cos(h)
+            } else {
+                f64::NAN
+            },
+        };
+        Measured { facts, reduced }
+    }
+}
+
+/// An evaluated layer before its singular values: the matrix brought to bidiagonal form, and
+/// everything else that needs the matrix itself.
+struct Measured {
+    facts: Facts,
+    reduced: Result<crate::svd::Reduced, spectrum::SpectrumError>,
+}
+
+/// What a layer's row needs besides its singular values.
+struct Facts {
+    seed: u64,
+    layer: u32,
+    log10_norm: f64,
+    shape: (usize, usize),
+    frobenius: f64,
+    mean_abs_cos: f64,
+}
+
+impl Measured {
+    fn finish(self, tau: f64) -> Row {
+        let values = self.reduced.and_then(|r| r.values().map_err(Into::into));
+        self.facts.row(values, tau)
+    }
+
+    fn finish_pair(a: Measured, b: Measured, tau: f64) -> (Row, Row) {
+        let (va, vb) = spectrum::values_pair(a.reduced, b.reduced);
+        (a.facts.row(va, tau), b.facts.row(vb, tau))
+    }
+}
+
+impl Facts {
+    fn row(self, values: Result<Vec<f64>, spectrum::SpectrumError>, tau: f64) -> Row {
+        let (metrics, singular_values, flag) = match values {
             Ok(sv) => {
-                let m = metrics::compute(h, &sv, self.params.tau);
-                let fro = h.norm();
-                let rel = sv.iter().map(|s| s / fro).collect();
+                let m = metrics::from_values(&sv, self.shape, tau, self.mean_abs_cos);
+                let rel = sv.iter().map(|s| s / self.frobenius).collect();
                 (Some(m), rel, None)
             }
             Err(e) => (None, Vec::new(), Some(e.to_string())),
         };
         Row {
             seed: self.seed,
-            layer: self.net.layer(),
+            layer: self.layer,
             metrics,
-            log10_norm: self.net.log10_norm(),
+            log10_norm: self.log10_norm,
             singular_values,
             flag,
         }
@@ -166,4 +228,37 @@ pub fn run_all(params: &Params) -> RunOutput {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows in the order of the layers, each exactly as if it were evaluated alone: `advance`
+    /// pairs consecutive layers' bidiagonal phases, and that must not show in the numbers.
+    #[test]
+    fn paired_layers_give_the_rows_of_single_ones() {
+        for query in [
+            "depth=9&width=24&batch=16&act=relu&norm=bn",
+            "depth=7&width=12&batch=20&act=linear&norm=none&every=2",
+        ] {
+            let params = Params::parse(query).expect("valid query");
+            let mut chunked = Simulation::new(&params, 3);
+            let mut rows = Vec::new();
+            for chunk in [1, 2, 3, 1, 100] {
+                rows.extend(chunked.advance(chunk));
+            }
+            let mut alone = Simulation::new(&params, 3);
+            alone.input_emitted = true;
+            let mut expected = vec![alone.measure().finish(params.tau)];
+            while !alone.is_done() {
+                alone.net.step().expect("finite");
+                if params.is_eval_layer(alone.layer()) {
+                    expected.push(alone.measure().finish(params.tau));
+                }
+            }
+            assert_eq!(rows, expected, "{query}");
+            assert!(rows.windows(2).all(|w| w[0].layer < w[1].layer));
+        }
+    }
 }

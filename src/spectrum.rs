@@ -32,14 +32,45 @@ impl std::error::Error for SpectrumError {}
 
 /// The singular values σ₁ ≥ σ₂ ≥ … ≥ σ_k of `h`, k = min(rows, cols).
 pub fn singular_values(h: &DMatrix<f64>) -> Result<Vec<f64>, SpectrumError> {
+    reduce(h)?.values().map_err(SpectrumError::from)
+}
+
+/// The first half of [`singular_values`]: the checked matrix brought to bidiagonal form.
+/// [`values_pair`] finishes two of them together, faster than one by one.
+pub fn reduce(h: &DMatrix<f64>) -> Result<svd::Reduced, SpectrumError> {
     if !h.iter().all(|v| v.is_finite()) {
         return Err(SpectrumError::NonFinite);
     }
-    svd::singular_values(h.as_slice(), h.nrows(), h.ncols()).map_err(|e| {
+    Ok(svd::reduce(h.as_slice(), h.nrows(), h.ncols()))
+}
+
+/// The singular values of two reduced matrices, each exactly as [`singular_values`] gives them.
+pub fn values_pair(
+    a: Result<svd::Reduced, SpectrumError>,
+    b: Result<svd::Reduced, SpectrumError>,
+) -> (
+    Result<Vec<f64>, SpectrumError>,
+    Result<Vec<f64>, SpectrumError>,
+) {
+    let finish = |r: Result<svd::Reduced, SpectrumError>| r?.values().map_err(SpectrumError::from);
+    match (a, b) {
+        (Ok(a), Ok(b)) => {
+            let (va, vb) = svd::Reduced::values_pair(a, b);
+            (
+                va.map_err(SpectrumError::from),
+                vb.map_err(SpectrumError::from),
+            )
+        }
+        (a, b) => (finish(a), finish(b)),
+    }
+}
+
+impl From<svd::NoConvergence> for SpectrumError {
+    fn from(e: svd::NoConvergence) -> Self {
         SpectrumError::NoConvergence {
             rotations: e.rotations,
         }
-    })
+    }
 }
 
 #[cfg(test)]

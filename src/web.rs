@@ -302,11 +302,17 @@ impl Job {
                 },
             }
             let took = js_sys::Date::now() - t0;
+            let per_layer = took / self.chunk as f64;
             // Aim for ~1 ms per call so the runs grow together and the budget is respected.
             if took < 0.5 && self.chunk < 4096 {
                 self.chunk *= 2;
             } else if took > 2.0 && self.chunk > 1 {
                 self.chunk /= 2;
+            }
+            // But take two layers whenever two fit in a quarter of the budget: `advance` runs
+            // consecutive layers' bidiagonal phases together, which is cheaper than one by one.
+            if self.chunk < 2 && 2.0 * per_layer <= budget_ms / 4.0 {
+                self.chunk = 2;
             }
             self.cursor = if self.sequential { i } else { i + 1 };
             if js_sys::Date::now() - start >= budget_ms {

@@ -167,3 +167,24 @@ fn wasm_reproduces_the_native_cli() {
         assert!(worst < 1e-9, "{query}: worst relative difference {worst:e}");
     }
 }
+
+/// The paired bidiagonal phase runs two problems in the lanes of WASM's f64x2: each must get
+/// exactly (bit for bit) the values it gets alone.
+#[wasm_bindgen_test]
+fn paired_singular_values_equal_single_ones_in_wasm() {
+    use rankscope::svd::{reduce, Reduced};
+    let matrix = |m: usize, n: usize, salt: f64| -> Vec<f64> {
+        (0..m * n)
+            .map(|k| ((k * 37 % 101) as f64 * 0.618 + salt).sin() * (1.0 + (k % 7) as f64))
+            .collect()
+    };
+    let shapes = [(40, 40, 0.3), (64, 33, 0.5), (17, 29, 0.9), (3, 3, 0.1)];
+    for &(ma, na, sa) in &shapes {
+        for &(mb, nb, sb) in &shapes {
+            let (a, b) = (matrix(ma, na, sa), matrix(mb, nb, sb));
+            let (pa, pb) = Reduced::values_pair(reduce(&a, ma, na), reduce(&b, mb, nb));
+            assert_eq!(pa, reduce(&a, ma, na).values(), "{ma}×{na}");
+            assert_eq!(pb, reduce(&b, mb, nb).values(), "{mb}×{nb}");
+        }
+    }
+}

@@ -24,9 +24,29 @@ fn singular_values_within(
     n: usize,
     sweeps_per_value: usize,
 ) -> Result<Vec<f64>, NoConvergence> {
+    let r = reduce(a, m, n);
+    let values = dqds::bidiagonal_singular_values_within(&r.d, &r.e, sweeps_per_value);
+    r.finish(values)
+}
+
+/// A matrix brought to bidiagonal form: the O(n³) half of its singular values, done. Layers
+/// are reduced one by one and their bidiagonal phases run in pairs ([`Reduced::values_pair`]).
+pub struct Reduced {
+    d: Vec<f64>,
+    e: Vec<f64>,
+    /// The matrix was scaled by 2^−exponent before the reduction.
+    exponent: i32,
+}
+
+/// Bidiagonalises the m×n column-major matrix `a` (a copy of it).
+pub fn reduce(a: &[f64], m: usize, n: usize) -> Reduced {
     assert_eq!(a.len(), m * n, "a {m}×{n} matrix needs {} entries", m * n);
     if m == 0 || n == 0 {
-        return Ok(Vec::new());
+        return Reduced {
+            d: Vec::new(),
+            e: Vec::new(),
+            exponent: 0,
+        };
     }
     // Bidiagonalise the tall orientation: the transpose has the same singular values.
     let (mut work, rows, cols) = if m >= n {
@@ -38,28 +58,63 @@ fn singular_values_within(
     // the reflectors and by dqds then neither overflow nor underflow.
     let amax = crate::kernels::max_abs(&work);
     if amax == 0.0 {
-        return Ok(vec![0.0; cols]);
+        return Reduced {
+            d: vec![0.0; cols],
+            e: vec![0.0; cols - 1],
+            exponent: 0,
+        };
     }
     let exponent = amax.log2().floor() as i32;
     let down = 2f64.powi(-exponent);
     if exponent != 0 {
         work.iter_mut().for_each(|v| *v *= down);
     }
-    let (mut d, mut e) = bidiag::bidiagonalise(&mut work, rows, cols);
-    let mut sv = match dqds::bidiagonal_singular_values_within(&d, &e, sweeps_per_value) {
-        Some(sv) => sv,
-        None => {
-            bdsqr::bidiagonal_singular_values(&mut d, &mut e)?;
-            d.iter_mut().for_each(|s| *s = s.abs());
-            d
-        }
-    };
-    if exponent != 0 {
-        let up = 2f64.powi(exponent);
-        sv.iter_mut().for_each(|s| *s *= up);
+    let (d, e) = bidiag::bidiagonalise(&mut work, rows, cols);
+    Reduced { d, e, exponent }
+}
+
+impl Reduced {
+    /// The singular values, largest first.
+    pub fn values(self) -> Result<Vec<f64>, NoConvergence> {
+        let values = dqds::bidiagonal_singular_values(&self.d, &self.e);
+        self.finish(values)
     }
-    sv.sort_by(|x, y| y.total_cmp(x));
-    Ok(sv)
+
+    /// The singular values of two matrices, each exactly as [`Reduced::values`] gives them, with
+    /// their dqds transforms interleaved (see [`dqds::bidiagonal_singular_values_pair`]).
+    pub fn values_pair(
+        a: Reduced,
+        b: Reduced,
+    ) -> (
+        Result<Vec<f64>, NoConvergence>,
+        Result<Vec<f64>, NoConvergence>,
+    ) {
+        let (va, vb) = dqds::bidiagonal_singular_values_pair(
+            (&a.d, &a.e),
+            (&b.d, &b.e),
+            dqds::SWEEPS_PER_VALUE,
+        );
+        (a.finish(va), b.finish(vb))
+    }
+
+    /// From dqds's values (or, if it gave up, bidiagonal QR's) to the sorted, rescaled result.
+    fn finish(self, from_dqds: Option<Vec<f64>>) -> Result<Vec<f64>, NoConvergence> {
+        let mut sv = match from_dqds {
+            Some(sv) => sv,
+            None => {
+                let (mut d, mut e) = (self.d, self.e);
+                bdsqr::bidiagonal_singular_values(&mut d, &mut e)?;
+                d.iter_mut().for_each(|s| *s = s.abs());
+                d
+            }
+        };
+        if self.exponent != 0 {
+            let up = 2f64.powi(self.exponent);
+            sv.iter_mut().for_each(|s| *s *= up);
+        }
+        sv.sort_by(|x, y| y.total_cmp(x));
+        Ok(sv)
+    }
 }
 
 /// The n×m column-major transpose of the m×n column-major `a`.
@@ -209,6 +264,39 @@ mod tests {
         for (a, b) in fast.iter().zip(&slow) {
             assert!((a - b).abs() <= 1e-13 * slow[0], "{a} against {b}");
         }
+    }
+
+    #[test]
+    fn paired_dqds_gives_each_problem_exactly_its_own_values() {
+        // Sizes that differ (one chain outlives the other), graded and rank-deficient spectra
+        // (splits and early deflation), a zero matrix, and sizes 0, 1 and 2.
+        let graded = DMatrix::from_fn(30, 30, |i, j| {
+            10f64.powi(-(i as i32) / 2) * ((i * 7 + j * 3) as f64).cos()
+        });
+        let rank3 = pseudo_random(24, 3, 0.1) * pseudo_random(3, 24, 0.7);
+        let problems: Vec<DMatrix<f64>> = vec![
+            pseudo_random(40, 40, 0.3),
+            pseudo_random(64, 33, 0.5),
+            graded,
+            rank3,
+            DMatrix::zeros(5, 5),
+            pseudo_random(1, 1, 0.2),
+            pseudo_random(2, 2, 0.4),
+            DMatrix::zeros(0, 3),
+        ];
+        let reduced = |m: &DMatrix<f64>| reduce(m.as_slice(), m.nrows(), m.ncols());
+        for a in &problems {
+            for b in &problems {
+                let (pa, pb) = Reduced::values_pair(reduced(a), reduced(b));
+                assert_eq!(pa, reduced(a).values(), "{}×{}", a.nrows(), a.ncols());
+                assert_eq!(pb, reduced(b).values(), "{}×{}", b.nrows(), b.ncols());
+            }
+        }
+        // A pair where one side gives up (no sweeps allowed) and the other does not.
+        let (d, e) = ([3.0, 2.0, 1.0], [1.0, 1.0]);
+        let (x, y) = dqds::bidiagonal_singular_values_pair((&d, &e), (&d[..1], &e[..0]), 0);
+        assert_eq!(x, None);
+        assert_eq!(y, Some(vec![3.0]));
     }
 
     /// The shift and deflation strategy, measured: about four transforms per value on a
