@@ -9,14 +9,17 @@ the product W·H (2d²N); per evaluated layer the Householder bidiagonalisation 
 m = max(d, N), n = min(d, N)) and the symmetric Gram matrix HᵀH for mean |cos| (dN²). The
 bidiagonal singular-value phase, normalisation and random numbers are O(n²) and not counted.
 
-The WASM build runs twice: as plain SIMD (what a browser without relaxed SIMD loads) and as the
+The WASM build runs as plain SIMD (what a browser without relaxed SIMD loads) and as the
 relaxed-SIMD build with fused multiply-adds (what Chromium loads; Node 20 needs
---experimental-wasm-relaxed-simd for it, which this script passes). The last column runs the
-build the page picks (relaxed SIMD) inside headless Chromium (bench/chromium_bench.mjs).
+--experimental-wasm-relaxed-simd for it, which this script passes), and the build the page picks
+(relaxed SIMD) runs inside headless Chromium (bench/chromium_bench.mjs). Each run is a fresh
+instance, whose first job starts in V8's baseline compiler; the 'warm' rows time a second run of
+the query in the same instance, the state of the page's workers from their second job on.
 
 Usage: python3 bench/bench.py [--repeat N]   (or `make bench`, which builds first)
 Numpy runs with OpenBLAS pinned to one thread. Timings are medians of N runs (default 3), the
-implementations interleaved within each repetition so that drift of the machine hits them alike.
+implementations interleaved within each repetition so that drift of the machine hits them alike;
+the ratios to numpy are taken within each repetition, and their median and range printed.
 Not a test: nothing here passes or fails on speed.
 """
 import argparse
@@ -97,16 +100,12 @@ def main():
     print(f"peak f64 matrix multiply: OpenBLAS dgemm, 1 thread, 512³: {peak:.1f} GFLOP/s; "
           f"the WASM product kernel under Node, 256³: {wasm_peak:.1f} GFLOP/s (SIMD), "
           f"{fma_peak:.1f} GFLOP/s (relaxed SIMD, FMA)")
-    print("GF/s = nominal GFLOP / time; %pk = GF/s as a share of the OpenBLAS peak")
-    columns = ["native", "wasm", "wasm+fma", "chromium"]
-    header = f"{'workload':8} {'GFLOP':>6} | {'numpy s':>8} {'GF/s':>5} {'%pk':>4}"
-    for c in columns:
-        header += f" | {c + ' s':>10} {'×numpy':>6} {'GF/s':>5} {'%pk':>4}"
+    print("time = median of the repetitions; ×numpy = median (and range) over the repetitions of the")
+    print("ratio to the numpy run of the same repetition; GF/s = nominal GFLOP / time; %pk = GF/s as a")
+    print("share of the OpenBLAS peak. 'warm': the query ran once untimed in the same instance first.")
+    header = f"{'workload':8} {'GFLOP':>6} {'implementation':>18} {'time s':>8} {'×numpy':>6} {'(range)':>11} {'GF/s':>5} {'%pk':>4}"
     print(header)
     print("-" * len(header))
-
-    def rate(gflop, seconds):
-        return f"{gflop / seconds:5.1f} {100 * gflop / seconds / peak:3.0f}%"
 
     for name, query in WORKLOADS:
         gflop = nominal_gflop(query)
@@ -115,18 +114,20 @@ def main():
             "native": lambda: time_cli(query),
             "wasm": lambda: time_script(WASM_BENCH + [query]),
             "wasm+fma": lambda: time_script(WASM_FMA_BENCH + [query]),
+            "wasm+fma warm": lambda: time_script(WASM_FMA_BENCH + ["--warm", query]),
             "chromium": lambda: time_script(CHROMIUM_BENCH + [query]),
+            "chromium warm": lambda: time_script(CHROMIUM_BENCH + ["--warm", query]),
         }
         times = {k: [] for k in runs}
         for _ in range(args.repeat):
             for k, f in runs.items():
                 times[k].append(f())
-        t = {k: statistics.median(v) for k, v in times.items()}
-        base = t["numpy"]
-        line = f"{name:8} {gflop:6.2f} | {base:8.3f} {rate(gflop, base)}"
-        for c in columns:
-            line += f" | {t[c]:10.3f} {t[c] / base:6.2f} {rate(gflop, t[c])}"
-        print(line, flush=True)
+        for k, v in times.items():
+            t = statistics.median(v)
+            ratios = [x / base for x, base in zip(v, times["numpy"])]
+            spread = f"({min(ratios):.2f}–{max(ratios):.2f})" if k != "numpy" else ""
+            print(f"{name:8} {gflop:6.2f} {k:>18} {t:8.3f} {statistics.median(ratios):6.2f} "
+                  f"{spread:>11} {gflop / t:5.1f} {100 * gflop / t / peak:3.0f}%", flush=True)
 
 
 if __name__ == "__main__":
