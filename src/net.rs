@@ -136,13 +136,8 @@ impl Network {
             Some(g) => &self.h + wh * g,
         };
         if self.init == Init::Torch {
-            let bound = 1.0 / (d as f64).sqrt();
             // The bias in Ĥ's coordinates: b / s. Bounded: with a bias the scale cannot vanish.
-            let inv_scale = (-self.ln_scale).exp();
-            for i in 0..d {
-                let b = (2.0 * self.rng.random::<f64>() - 1.0) * bound * inv_scale;
-                z.row_mut(i).add_scalar_mut(b);
-            }
+            add_torch_bias(&mut z, (-self.ln_scale).exp(), &mut self.rng);
         }
         self.layer += 1;
         if normalise(self.norm, &mut z) {
@@ -198,28 +193,50 @@ fn draw_weights(
 ) -> DMatrix<f64> {
     let df = d as f64;
     match init {
-        Init::Gaussian => {
-            let sd = (gain / df).sqrt();
-            DMatrix::from_fn(d, d, |_, _| sd * gauss.sample(rng))
-        }
+        Init::Gaussian => gaussian_matrix(d, (gain / df).sqrt(), rng, gauss),
         Init::Uniform => uniform_matrix(d, (3.0 * gain / df).sqrt(), rng),
         Init::Torch => uniform_matrix(d, 1.0 / df.sqrt(), rng),
-        Init::Orthogonal => {
-            // Haar: QR of a Gaussian matrix with R's diagonal signs moved into Q.
-            let g = DMatrix::from_fn(d, d, |_, _| gauss.sample(rng));
-            let qr = g.qr();
-            let r = qr.r();
-            let mut q = qr.q();
-            for j in 0..d {
-                if r[(j, j)] < 0.0 {
-                    q.column_mut(j).neg_mut();
-                }
-            }
-            q * gain.sqrt()
-        }
+        Init::Orthogonal => orthogonal_matrix(d, gain, rng, gauss),
     }
 }
 
+// The initialisations are kept out of line (as are the activations and normalisations below):
+// inlined into `Network::step`, all of them made one 9 KB WebAssembly function that V8's
+// optimising compiler took ~130 ms of CPU to compile while the page's first view computed;
+// apart, only the ones in use get hot and compiled.
+
+#[inline(never)]
+fn gaussian_matrix(d: usize, sd: f64, rng: &mut Rng64, gauss: &mut Gaussian) -> DMatrix<f64> {
+    DMatrix::from_fn(d, d, |_, _| sd * gauss.sample(rng))
+}
+
+/// Haar: QR of a Gaussian matrix with R's diagonal signs moved into Q.
+#[inline(never)]
+fn orthogonal_matrix(d: usize, gain: f64, rng: &mut Rng64, gauss: &mut Gaussian) -> DMatrix<f64> {
+    let g = DMatrix::from_fn(d, d, |_, _| gauss.sample(rng));
+    let qr = g.qr();
+    let r = qr.r();
+    let mut q = qr.q();
+    for j in 0..d {
+        if r[(j, j)] < 0.0 {
+            q.column_mut(j).neg_mut();
+        }
+    }
+    q * gain.sqrt()
+}
+
+/// Adds PyTorch's default bias, uniform in ±1/√d, scaled by `inv_scale`, to every row.
+#[inline(never)]
+fn add_torch_bias(z: &mut DMatrix<f64>, inv_scale: f64, rng: &mut Rng64) {
+    let d = z.nrows();
+    let bound = 1.0 / (d as f64).sqrt();
+    for i in 0..d {
+        let b = (2.0 * rng.random::<f64>() - 1.0) * bound * inv_scale;
+        z.row_mut(i).add_scalar_mut(b);
+    }
+}
+
+#[inline(never)]
 fn uniform_matrix(d: usize, bound: f64, rng: &mut Rng64) -> DMatrix<f64> {
     DMatrix::from_fn(d, d, |_, _| (2.0 * rng.random::<f64>() - 1.0) * bound)
 }
@@ -229,56 +246,68 @@ fn uniform_matrix(d: usize, bound: f64, rng: &mut Rng64) -> DMatrix<f64> {
 pub fn normalise(norm: Norm, z: &mut DMatrix<f64>) -> bool {
     match norm {
         Norm::None => return false,
-        Norm::Bn => {
-            // Row statistics accumulated down the contiguous columns (the matrix is
-            // column-major; a row is strided). Same operations in the same order as a loop
-            // over each row, so the results are bit-identical to it.
-            let (d, n) = z.shape();
-            let cols = z.as_mut_slice();
-            let mean: Vec<f64> = row_sums(cols, d, |v| v)
-                .iter()
-                .map(|s| s / n as f64)
-                .collect();
-            cols.chunks_exact_mut(d)
-                .for_each(|c| c.iter_mut().zip(&mean).for_each(|(v, m)| *v -= m));
-            let inv_sd: Vec<f64> = row_sums(cols, d, |v| v * v)
-                .iter()
-                .map(|ss| {
-                    let sd = (ss / n as f64).sqrt();
-                    if sd > 0.0 {
-                        1.0 / sd
-                    } else {
-                        0.0
-                    }
-                })
-                .collect();
-            scale_rows(cols, &inv_sd);
-        }
-        Norm::Bn0 => {
-            // diag(ZZᵀ)^{-1/2} Z: rows to unit norm, times √N so entries are O(1).
-            let (d, n) = z.shape();
-            let sqrt_n = (n as f64).sqrt();
-            let cols = z.as_mut_slice();
-            let factor: Vec<f64> = row_sums(cols, d, |v| v * v)
-                .iter()
-                .map(|ss| {
-                    let norm = ss.sqrt();
-                    if norm > 0.0 {
-                        sqrt_n / norm
-                    } else {
-                        1.0
-                    }
-                })
-                .collect();
-            scale_rows(cols, &factor);
-        }
-        Norm::Ln => {
-            let d = z.nrows();
-            // Column-major storage: each sample is a contiguous chunk.
-            z.as_mut_slice().chunks_mut(d).for_each(centre_and_scale);
-        }
+        Norm::Bn => batch_norm(z),
+        Norm::Bn0 => batch_norm_uncentred(z),
+        Norm::Ln => layer_norm(z),
     }
     true
+}
+
+// Each normalisation out of line, so that only the one in use gets hot and compiled by V8's
+// optimising compiler (see `gaussian_matrix`).
+
+#[inline(never)]
+fn batch_norm(z: &mut DMatrix<f64>) {
+    // Row statistics accumulated down the contiguous columns (the matrix is
+    // column-major; a row is strided). Same operations in the same order as a loop
+    // over each row, so the results are bit-identical to it.
+    let (d, n) = z.shape();
+    let cols = z.as_mut_slice();
+    let mean: Vec<f64> = row_sums(cols, d, |v| v)
+        .iter()
+        .map(|s| s / n as f64)
+        .collect();
+    cols.chunks_exact_mut(d)
+        .for_each(|c| c.iter_mut().zip(&mean).for_each(|(v, m)| *v -= m));
+    let inv_sd: Vec<f64> = row_sums(cols, d, |v| v * v)
+        .iter()
+        .map(|ss| {
+            let sd = (ss / n as f64).sqrt();
+            if sd > 0.0 {
+                1.0 / sd
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    scale_rows(cols, &inv_sd);
+}
+
+#[inline(never)]
+fn batch_norm_uncentred(z: &mut DMatrix<f64>) {
+    // diag(ZZᵀ)^{-1/2} Z: rows to unit norm, times √N so entries are O(1).
+    let (d, n) = z.shape();
+    let sqrt_n = (n as f64).sqrt();
+    let cols = z.as_mut_slice();
+    let factor: Vec<f64> = row_sums(cols, d, |v| v * v)
+        .iter()
+        .map(|ss| {
+            let norm = ss.sqrt();
+            if norm > 0.0 {
+                sqrt_n / norm
+            } else {
+                1.0
+            }
+        })
+        .collect();
+    scale_rows(cols, &factor);
+}
+
+#[inline(never)]
+fn layer_norm(z: &mut DMatrix<f64>) {
+    let d = z.nrows();
+    // Column-major storage: each sample is a contiguous chunk.
+    z.as_mut_slice().chunks_mut(d).for_each(centre_and_scale);
 }
 
 /// Σⱼ f(z_ij) for every row i of the column-major d-row matrix `cols`, summed in column order.
@@ -312,24 +341,30 @@ fn centre_and_scale(values: &mut [f64]) {
 pub fn activate(act: Activation, ln_scale: f64, z: &mut DMatrix<f64>) {
     match act {
         Activation::Linear => {}
-        // A select, not f64::max (a libm call per entry in WASM) and not a conditional store
-        // (a branch that mispredicts on half the entries natively): this vectorises to a compare
-        // and a mask. NaN and −0 become +0.
-        Activation::Relu => {
-            for x in z.as_mut_slice() {
-                *x = if *x > 0.0 { *x } else { 0.0 };
-            }
-        }
-        Activation::Tanh => {
-            let s = ln_scale.exp();
-            z.apply(|x| {
-                let t = s * *x;
-                if t.abs() >= 1e-8 {
-                    *x = t.tanh() / s;
-                }
-            });
-        }
+        Activation::Relu => relu(z),
+        Activation::Tanh => tanh_scaled(ln_scale.exp(), z),
     }
+}
+
+/// A select, not f64::max (a libm call per entry in WASM) and not a conditional store (a branch
+/// that mispredicts on half the entries natively): this vectorises to a compare and a mask.
+/// NaN and −0 become +0. Out of line like the other activations (see `gaussian_matrix`).
+#[inline(never)]
+fn relu(z: &mut DMatrix<f64>) {
+    for x in z.as_mut_slice() {
+        *x = if *x > 0.0 { *x } else { 0.0 };
+    }
+}
+
+/// tanh(s·x)/s entrywise (x itself when |s·x| < 1e-8).
+#[inline(never)]
+fn tanh_scaled(s: f64, z: &mut DMatrix<f64>) {
+    z.apply(|x| {
+        let t = s * *x;
+        if t.abs() >= 1e-8 {
+            *x = t.tanh() / s;
+        }
+    });
 }
 
 #[cfg(test)]
