@@ -33,7 +33,7 @@ pub fn at_layer(p: &Params, seed: u64, layer: u32) -> Result<Geometry, String> {
 
 /// The geometry of a batch matrix `h` (d×N).
 pub fn measure(h: &DMatrix<f64>, layer: u32) -> Result<Geometry, String> {
-    if !h.iter().all(|v| v.is_finite()) {
+    if !h.as_slice().iter().all(|v| v.is_finite()) {
         return Err("the representation has a non-finite entry".into());
     }
     let n = h.ncols();
