@@ -497,7 +497,8 @@ function cancel() {
 /** Draws the finished job (its last rows just arrived, so it is the newest input's). */
 function finishJob(id) {
   if (id !== jobId || !view) return;
-  flushURL(); // the computation is over: the link may be written (see deferURL)
+  // The link is written by setStatus once the picture is drawn, not here: the browser process
+  // spends ~9 ms of CPU on a history write, which here competed with the drawing (2 cores).
   // Text first: the charts' size reads (getBoundingClientRect) then share one layout instead of
   // the geometry panel forcing a second one after the summary changed.
   setText('summary', view.summary());
@@ -962,6 +963,44 @@ window.rankscopeTestHooks = {
   /** The current view's table, as the CSV export would save it. */
   csv: () => (view ? view.csv() : ''),
   wasmBytes: () => (wasmMemory ? wasmMemory.buffer.byteLength : 0),
+  /**
+   * Draws a chart (or the geometry panel) with the page's batched backend and with plain
+   * plotters-canvas on two off-screen canvases of the on-screen size, and counts the pixels
+   * that differ: {pixels, differing, maxDiff, inked} (inked: pixels of the reference that are
+   * not white).
+   */
+  compareWithReference(name) {
+    const onScreen = $(`chart-${name}`);
+    const scale = fitCanvas(onScreen);
+    const make = () => {
+      const c = document.createElement('canvas');
+      c.width = onScreen.width;
+      c.height = onScreen.height;
+      return c;
+    };
+    const batched = make();
+    const reference = make();
+    if (name === 'geometry') {
+      view.draw_geometry(batched, scale, lastGeometry);
+      view.reference_draw_geometry(reference, scale, lastGeometry);
+    } else {
+      view.draw(name, batched, scale);
+      view.reference_draw(name, reference, scale);
+      drawChart(name); // the hover frames of the on-screen chart again
+    }
+    const a = batched.getContext('2d').getImageData(0, 0, batched.width, batched.height).data;
+    const b = reference.getContext('2d').getImageData(0, 0, reference.width, reference.height).data;
+    let differing = 0;
+    let maxDiff = 0;
+    let inked = 0;
+    for (let i = 0; i < a.length; i += 4) {
+      const d = Math.max(Math.abs(a[i] - b[i]), Math.abs(a[i + 1] - b[i + 1]), Math.abs(a[i + 2] - b[i + 2]), Math.abs(a[i + 3] - b[i + 3]));
+      if (d > 0) differing += 1;
+      maxDiff = Math.max(maxDiff, d);
+      if (b[i] < 250 || b[i + 1] < 250 || b[i + 2] < 250) inked += 1;
+    }
+    return { pixels: a.length / 4, differing, maxDiff, inked };
+  },
   /** The benchmark compares one worker with the pool in the same run. */
   setWorkerCount(n) {
     WORKER_COUNT = Math.max(1, Math.min(4, Math.floor(n)));
