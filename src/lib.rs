@@ -38,8 +38,11 @@
 //! * [`scene`] — a view's data: main and twin runs, seed bands, the summary sentence.
 //! * [`plot`] — every chart, generic over plotters' `DrawingBackend`.
 //!
-//! The core knows nothing about JS or the DOM; `web` (wasm32 only) is the thin binding.
+//! The core knows nothing about JS or the DOM; `web` (wasm32 only) is the thin binding, and
+//! `canvas` (wasm32 only) the page's plotters backend (plotters-canvas with batched lines).
 
+#[cfg(target_arch = "wasm32")]
+pub mod canvas;
 pub mod cost;
 pub mod gemm;
 pub mod geometry;

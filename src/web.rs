@@ -9,6 +9,7 @@
 //!
 //! Every error crossing into JS is a `JsError` with a sentence the page can show.
 
+use crate::canvas::BatchedCanvas;
 use crate::cost;
 use crate::geometry::{self, Geometry};
 use crate::output;
@@ -19,7 +20,6 @@ use crate::run::{Row, Simulation};
 use crate::scene::{norm_label, RunKind, Scene};
 use crate::sweep;
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::{Clamped, JsCast};
@@ -359,6 +359,20 @@ impl Job {
 }
 
 impl View {
+    fn geometry_on(
+        &self,
+        canvas: &HtmlCanvasElement,
+        scale: f64,
+        data: JsValue,
+        batch: bool,
+    ) -> Result<(), JsError> {
+        let pair = geometry_pair(data)?;
+        let runs = self.geometry_runs(&pair);
+        on_canvas(canvas, scale, batch, |area, style| {
+            plot::draw_geometry(area, &runs, style).map(|_| ())
+        })
+    }
+
     /// The runs of a geometry pair with their legend names and colours, main first.
     fn geometry_runs<'a>(
         &self,
@@ -441,6 +455,68 @@ fn context_2d(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, Js
         .ok_or_else(|| JsError::new("drawing failed: the canvas has no 2D context"))
 }
 
+/// Scratch canvases kept at most (the page's charts need six sizes: two spectrum panels, the
+/// geometry panel's two cosine maps, and their export sizes now and then).
+const SCRATCH_KEPT: usize = 8;
+
+thread_local! {
+    /// Small canvases the rasters pass through, kept from draw to draw: a new canvas's first
+    /// `getContext` allocates its drawing state, and resizing one drops its buffer (~0.3 ms
+    /// per input in a profile of the default view, which blits four rasters).
+    static SCRATCH: std::cell::RefCell<Vec<HtmlCanvasElement>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A scratch canvas of `cols` × `rows` not among `taken` (the ones this blit already uses):
+/// one of that size if kept, else a new one while fewer than [`SCRATCH_KEPT`] exist, else a
+/// kept one resized (a throwaway one if all are taken). Its index goes into `taken`.
+fn scratch_canvas(
+    cols: u32,
+    rows: u32,
+    taken: &mut Vec<usize>,
+) -> Result<HtmlCanvasElement, JsError> {
+    let fail = || JsError::new("drawing failed: cannot create a canvas");
+    SCRATCH.with(|cell| {
+        let mut kept = cell.borrow_mut();
+        let free = |i: &usize| !taken.contains(i);
+        let sized = (0..kept.len())
+            .filter(free)
+            .find(|&i| kept[i].width() == cols && kept[i].height() == rows);
+        let create = || -> Result<HtmlCanvasElement, JsError> {
+            web_sys::window()
+                .and_then(|w| w.document())
+                .ok_or_else(fail)?
+                .create_element("canvas")
+                .map_err(|_| fail())?
+                .dyn_into()
+                .map_err(|_| fail())
+        };
+        let index = match sized {
+            Some(i) => i,
+            None if kept.len() < SCRATCH_KEPT => {
+                kept.push(create()?);
+                kept.len() - 1
+            }
+            None => match (0..kept.len()).find(free) {
+                Some(i) => i,
+                // More rasters in one drawing than canvases kept: a throwaway one.
+                None => {
+                    let canvas = create()?;
+                    canvas.set_width(cols);
+                    canvas.set_height(rows);
+                    return Ok(canvas);
+                }
+            },
+        };
+        let canvas = kept[index].clone();
+        if canvas.width() != cols || canvas.height() != rows {
+            canvas.set_width(cols);
+            canvas.set_height(rows);
+        }
+        taken.push(index);
+        Ok(canvas)
+    })
+}
+
 /// Blits the rasters a drawing collected onto the canvas: each through a small canvas of its
 /// own size, scaled with nearest-neighbour sampling (one draw call instead of thousands).
 fn blit_rasters(canvas: &HtmlCanvasElement, rasters: Vec<Raster>) -> Result<(), JsError> {
@@ -449,21 +525,14 @@ fn blit_rasters(canvas: &HtmlCanvasElement, rasters: Vec<Raster>) -> Result<(), 
     }
     let fail = |what: &str| JsError::new(&format!("drawing failed: {what}"));
     let ctx = context_2d(canvas)?;
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or_else(|| fail("no document"))?;
     ctx.set_image_smoothing_enabled(false);
+    let mut taken = Vec::new();
     for r in rasters {
-        let tmp: HtmlCanvasElement = document
-            .create_element("canvas")
-            .map_err(|_| fail("cannot create a canvas"))?
-            .dyn_into()
-            .map_err(|_| fail("cannot create a canvas"))?;
-        tmp.set_width(r.cols);
-        tmp.set_height(r.rows);
+        let tmp = scratch_canvas(r.cols, r.rows, &mut taken)?;
         let tctx = context_2d(&tmp)?;
         let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&r.rgba), r.cols, r.rows)
             .map_err(|_| fail("cannot make an image"))?;
+        // putImageData replaces every pixel (no blending): nothing of the last use remains.
         tctx.put_image_data(&image, 0.0, 0.0)
             .map_err(|_| fail("cannot put the image"))?;
         ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
@@ -479,13 +548,14 @@ fn blit_rasters(canvas: &HtmlCanvasElement, rasters: Vec<Raster>) -> Result<(), 
 }
 
 /// Draws on a canvas with plotters (cell grids collected as rasters), presents, then blits the
-/// rasters: the one path every canvas chart takes.
+/// rasters: the one path every canvas chart takes. `batch`: see [`BatchedCanvas::new`].
 fn on_canvas<T>(
     canvas: &HtmlCanvasElement,
     scale: f64,
-    draw: impl FnOnce(&DrawingArea<CanvasBackend, plotters::coord::Shift>, &Style) -> Result<T, String>,
+    batch: bool,
+    draw: impl FnOnce(&DrawingArea<BatchedCanvas, plotters::coord::Shift>, &Style) -> Result<T, String>,
 ) -> Result<T, JsError> {
-    let backend = CanvasBackend::with_canvas_object(canvas.clone())
+    let backend = BatchedCanvas::new(canvas.clone(), context_2d(canvas)?, batch)
         .ok_or_else(|| JsError::new("the canvas has no 2D context"))?;
     let area = backend.into_drawing_area();
     let style = Style::rasterising(sane_scale(scale));
@@ -555,11 +625,17 @@ impl View {
         scale: f64,
         data: JsValue,
     ) -> Result<(), JsError> {
-        let pair = geometry_pair(data)?;
-        let runs = self.geometry_runs(&pair);
-        on_canvas(&canvas, scale, |area, style| {
-            plot::draw_geometry(area, &runs, style).map(|_| ())
-        })
+        self.geometry_on(&canvas, scale, data, true)
+    }
+
+    /// [`View::draw_geometry`] through plain plotters-canvas (see [`View::reference_draw`]).
+    pub fn reference_draw_geometry(
+        &self,
+        canvas: HtmlCanvasElement,
+        scale: f64,
+        data: JsValue,
+    ) -> Result<(), JsError> {
+        self.geometry_on(&canvas, scale, data, false)
     }
 
     /// The samples' geometry as an SVG document (for the export).
@@ -598,12 +674,27 @@ impl View {
     ) -> Result<(), JsError> {
         let kind = chart_kind(chart)?;
         let scene = &self.scene;
-        let frames = on_canvas(&canvas, scale, |area, style| {
+        let frames = on_canvas(&canvas, scale, true, |area, style| {
             plot::draw_chart(area, scene, kind, style)
         })?;
         self.frames.retain(|(k, _)| *k != kind);
         self.frames.push((kind, frames));
         Ok(())
+    }
+
+    /// Draws `chart` like [`View::draw`] but through plain plotters-canvas, one canvas call
+    /// per line and property: the reference the browser tests hold the batched drawing to.
+    pub fn reference_draw(
+        &self,
+        chart: &str,
+        canvas: HtmlCanvasElement,
+        scale: f64,
+    ) -> Result<(), JsError> {
+        let kind = chart_kind(chart)?;
+        on_canvas(&canvas, scale, false, |area, style| {
+            plot::draw_chart(area, &self.scene, kind, style)
+        })
+        .map(|_| ())
     }
 
     /// What lies under device-pixel column `x` of `chart`: the layer and both runs' values,
