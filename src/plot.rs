@@ -920,23 +920,24 @@ where
 /// The heatmap as an image: one column per device pixel of the plotting area (so log and linear
 /// axes map exactly), one row per singular value index. Colours are computed once per data
 /// column (a few thousand viridis lookups instead of one per pixel: ~3 ms less per draw of the
-/// default view on the page's main thread).
+/// default view on the page's main thread), and the image is written row by row, in memory
+/// order (column by column it took ~0.8 ms of the main thread per input for the two panels).
 fn heatmap_raster(panel: &Heatmap, frame: &Frame, step: usize) -> Raster {
     let cols = (frame.right - frame.left).max(1.0) as usize;
     let rows = panel.k.max(1);
-    let mut rgba = vec![255u8; cols * rows * 4];
+    // The data column under each pixel column, if any.
+    let data_column: Vec<Option<usize>> = (0..cols)
+        .map(|px| {
+            let layer = frame.layer_at(frame.left + px as f64 + 0.5)?;
+            // The data column whose [edge, next edge) holds this layer.
+            let c = panel.x_edges.partition_point(|&e| e <= layer);
+            (c > 0 && c < panel.x_edges.len()).then(|| c - 1)
+        })
+        .collect();
     let mut colours: Vec<Option<Vec<[u8; 4]>>> = vec![None; panel.cells.len()];
-    for px in 0..cols {
-        let Some(layer) = frame.layer_at(frame.left + px as f64 + 0.5) else {
-            continue;
-        };
-        // The data column whose [edge, next edge) holds this layer.
-        let c = panel.x_edges.partition_point(|&e| e <= layer);
-        if c == 0 || c >= panel.x_edges.len() {
-            continue;
-        }
-        let column = colours[c - 1].get_or_insert_with(|| {
-            let cells = &panel.cells[c - 1];
+    for &c in data_column.iter().flatten() {
+        colours[c].get_or_insert_with(|| {
+            let cells = &panel.cells[c];
             (0..rows)
                 .map(|row| match cells.get(row / step.max(1)) {
                     Some(v) => {
@@ -947,9 +948,13 @@ fn heatmap_raster(panel: &Heatmap, frame: &Frame, step: usize) -> Raster {
                 })
                 .collect()
         });
-        for (row, colour) in column.iter().enumerate() {
-            let at = (row * cols + px) * 4;
-            rgba[at..at + 4].copy_from_slice(colour);
+    }
+    let mut rgba = vec![255u8; cols * rows * 4];
+    for (row, line) in rgba.chunks_exact_mut(cols * 4).enumerate() {
+        for (pixel, column) in line.chunks_exact_mut(4).zip(&data_column) {
+            if let Some(colour) = column.and_then(|c| colours[c].as_ref()) {
+                pixel.copy_from_slice(&colour[row]);
+            }
         }
     }
     Raster {
@@ -1233,6 +1238,69 @@ mod tests {
         };
         let mid = g.layer_at(200.0).expect("inside");
         assert!((mid - 100.0).abs() < 1e-9);
+    }
+
+    /// The raster, pixel by pixel from its definition: the data column holding the layer under
+    /// the pixel's centre, the colour of its cell in that row (white outside the data).
+    #[test]
+    fn heatmap_raster_colours_each_pixel_by_the_cell_under_it() {
+        for x_log in [false, true] {
+            let cells: Vec<Vec<f64>> = (0..7)
+                .map(|c| (0..5).map(|r| -((c * 5 + r) as f64) * 0.4).collect())
+                .collect();
+            let x_edges: Vec<f64> = if x_log {
+                vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 67.2]
+            } else {
+                vec![0.0, 3.0, 6.0, 9.0, 12.0, 15.0, 18.0, 21.0]
+            };
+            let panel = Heatmap {
+                title: String::new(),
+                x_edges: x_edges.clone(),
+                k: 10,
+                indices: vec![1, 3, 5, 7, 9],
+                cells: cells.clone(),
+                x_log,
+                depth: 20.0,
+            };
+            let frame = Frame {
+                left: 40.0,
+                right: 117.0,
+                top: 5.0,
+                bottom: 95.0,
+                x_min: if x_log { 1.0 } else { 0.0 },
+                x_max: if x_log { 100.0 } else { 24.0 },
+                x_log,
+            };
+            let raster = heatmap_raster(&panel, &frame, 2);
+            assert_eq!((raster.cols, raster.rows), (77, 10));
+            let mut coloured = 0;
+            for row in 0..10 {
+                for px in 0..77 {
+                    let layer = frame.layer_at(40.0 + px as f64 + 0.5).expect("inside");
+                    let column = x_edges
+                        .windows(2)
+                        .position(|e| e[0] <= layer && layer < e[1]);
+                    let expected = match column {
+                        Some(c) => {
+                            let RGBColor(r, g, b) = viridis(1.0 - cells[c][row / 2] / FLOOR);
+                            coloured += 1;
+                            [r, g, b, 255]
+                        }
+                        None => [255; 4],
+                    };
+                    let at = (row * 77 + px) * 4;
+                    assert_eq!(
+                        raster.rgba[at..at + 4],
+                        expected,
+                        "log {x_log} row {row} px {px}"
+                    );
+                }
+            }
+            assert!(
+                coloured > 10 * 60,
+                "most pixels are inside the data: {coloured}"
+            );
+        }
     }
 
     #[test]
