@@ -1324,7 +1324,7 @@ mod tests {
         let title = "|cos| between samples (mean 0.40)";
         assert_eq!(fitting_size(title, 13, 400), 13, "fits: unchanged");
         let px = fitting_size(title, 26, 300);
-        assert!(px < 26 && px >= 13, "{px}");
+        assert!((13..26).contains(&px), "{px}");
         assert!(title.chars().count() as f64 * 0.55 * f64::from(px) <= 300.0);
         assert_eq!(fitting_size(title, 26, 10), 13, "never below half");
         assert_eq!(fitting_size("", 17, 0), 17);
