@@ -1,0 +1,60 @@
+// Compares the default view's input → ready (W4) of two builds of the page in one headless
+// Chromium, alternating, so that the VM's drift (its speed changes by up to ×1.6 within minutes)
+// hits both alike. Not a test: a tool for deciding whether a change to the page helps.
+// Usage: node bench/page_ab.mjs DIR_A DIR_B [rounds]   (each DIR holds index.html and www/ with
+// its www/pkg built, e.g. a `git worktree` of another commit after `make wasm`)
+// Each round times 31 inputs on each page (100 ms after each ready, as page_bench's settled
+// loop); the order within a round alternates (AB, BA, …), because the page measured second was
+// ~2 ms slower whichever it was.
+import { serve, launch, openPage, waitStatus } from '../tests/e2e/harness.js';
+
+const [dirA, dirB, roundsArg] = process.argv.slice(2);
+if (!dirA || !dirB) {
+  console.error('usage: node bench/page_ab.mjs DIR_A DIR_B [rounds]');
+  process.exit(2);
+}
+const rounds = Number(roundsArg ?? 4);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const browser = await launch();
+const servers = [await serve(dirA), await serve(dirB)];
+const pages = [];
+for (const s of servers) {
+  const page = await openPage(browser, s.url);
+  await waitStatus(page);
+  pages.push(page);
+}
+
+/** 31 inputs (new seeds from seed0), each timed from the change event to data-status=ready. */
+function loop(page, seed0) {
+  return page.evaluate(async (first) => {
+    const times = [];
+    for (let i = 0; i < 31; i += 1) {
+      const el = document.getElementById('seed');
+      el.value = String(first + i);
+      const start = performance.now();
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+      const end = await new Promise((resolve) => {
+        const obs = new MutationObserver(() => {
+          if (document.body.dataset.status === 'ready') { obs.disconnect(); resolve(performance.now()); }
+        });
+        obs.observe(document.body, { attributes: true, attributeFilter: ['data-status'] });
+      });
+      times.push(end - start);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return times;
+  }, seed0);
+}
+
+for (const page of pages) await loop(page, 1000); // past V8's optimising compiles
+const results = [[], []];
+for (let r = 0; r < rounds; r += 1) {
+  const order = r % 2 === 0 ? [0, 1] : [1, 0];
+  for (const k of order) results[k].push(median(await loop(pages[k], 2000 + 100 * r)));
+}
+[dirA, dirB].forEach((dir, k) => {
+  console.log(`${dir}: W4 medians per round ${results[k].map((x) => x.toFixed(1)).join(' ')} ms; median ${median(results[k]).toFixed(1)} ms`);
+});
+await browser.close();
+servers.forEach((s) => s.stop());
