@@ -7,6 +7,7 @@
 // loop); the order within a round alternates (AB, BA, …), because the page measured second was
 // ~2 ms slower whichever it was.
 import { serve, launch, openPage, waitStatus } from '../tests/e2e/harness.js';
+import { timeInputs } from './w4_inputs.mjs';
 
 const [dirA, dirB, roundsArg] = process.argv.slice(2);
 if (!dirA || !dirB) {
@@ -25,27 +26,7 @@ for (const s of servers) {
   pages.push(page);
 }
 
-/** 31 inputs (new seeds from seed0), each timed from the change event to data-status=ready. */
-function loop(page, seed0) {
-  return page.evaluate(async (first) => {
-    const times = [];
-    for (let i = 0; i < 31; i += 1) {
-      const el = document.getElementById('seed');
-      el.value = String(first + i);
-      const start = performance.now();
-      el.dispatchEvent(new Event('change', { bubbles: true }));
-      const end = await new Promise((resolve) => {
-        const obs = new MutationObserver(() => {
-          if (document.body.dataset.status === 'ready') { obs.disconnect(); resolve(performance.now()); }
-        });
-        obs.observe(document.body, { attributes: true, attributeFilter: ['data-status'] });
-      });
-      times.push(end - start);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return times;
-  }, seed0);
-}
+const loop = (page, firstSeed) => timeInputs(page, { firstSeed, pauseMs: 100 });
 
 for (const page of pages) await loop(page, 1000); // past V8's optimising compiles
 const results = [[], []];

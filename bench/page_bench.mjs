@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, launch, openPage, waitStatus } from '../tests/e2e/harness.js';
+import { timeInputs } from './w4_inputs.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -30,29 +31,9 @@ const firstPlot = Date.now() - t0;
 // (the next input the moment the page is ready: the previous picture's compositing and link
 // write still run, so this is a saturated page), and with the page left alone for 100 ms after
 // each ready (an input arriving at a settled page — a person clicking "new sample" is slower
-// still). Both loops run inside the page, so the benchmark's DevTools round trips are not in them.
+// still). Both loops run inside the page (bench/w4_inputs.mjs).
 await page.evaluate(() => { window.longTasks.length = 0; });
-async function w4Loop(pauseMs, firstSeed) {
-  return page.evaluate(async ([pause, seed0]) => {
-    const times = [];
-    for (let i = 0; i < 31; i += 1) {
-      const el = document.getElementById('seed');
-      el.value = String(seed0 + i);
-      const start = performance.now();
-      el.dispatchEvent(new Event('change', { bubbles: true }));
-      // The moment data-status turns "ready", observed without polling.
-      const end = await new Promise((resolve) => {
-        const obs = new MutationObserver(() => {
-          if (document.body.dataset.status === 'ready') { obs.disconnect(); resolve(performance.now()); }
-        });
-        obs.observe(document.body, { attributes: true, attributeFilter: ['data-status'] });
-      });
-      times.push(end - start);
-      if (pause > 0) await new Promise((r) => setTimeout(r, pause));
-    }
-    return times;
-  }, [pauseMs, firstSeed]);
-}
+const w4Loop = (pauseMs, firstSeed) => timeInputs(page, { firstSeed, pauseMs });
 // The settled loop runs twice: the first 31 inputs after load overlap V8's optimising compiles
 // of the code that runs once per input (drawing, parsing: ~0.2 s of CPU over the first ~15
 // inputs on this machine, see BENCHMARKS.md); the next 31 are the steady state.
