@@ -697,7 +697,13 @@ where
         ctx.draw_series(std::iter::once(Text::new(
             level.label.clone(),
             (label_x, level.y + lift),
-            style.font(12.0).into_font().color(&GREEN),
+            // Anchored at its bottom: from the default top anchor the text hung down
+            // across the dashed line it labels.
+            style
+                .font(12.0)
+                .into_font()
+                .color(&GREEN)
+                .pos(Pos::new(HPos::Left, VPos::Bottom)),
         )))
         .map_err(err)?;
     }

@@ -179,3 +179,42 @@ fn a_dead_network_prints_its_rows_and_exits_1() {
     assert!(stderr(&o).contains("became exactly zero"), "{}", stderr(&o));
     assert!(stdout(&o).starts_with(CSV_HEADER));
 }
+
+/// The √d level's label sits above its dashed line (it used to hang down across it): in the
+/// rank chart's SVG the label is anchored at its bottom, and that bottom is above the line.
+#[test]
+fn the_sqrt_d_label_sits_above_its_line() {
+    let out = rankscope(&["plot", "depth=50"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let svg = stdout(&out);
+    let attr = |tag: &str, name: &str| -> String {
+        let at = tag.find(&format!(" {name}=\"")).expect("attribute") + name.len() + 3;
+        tag[at..].split('"').next().expect("value").to_string()
+    };
+    // The label's <text …> tag: the one just before the text "√d = …".
+    let label_at = svg.find("√d = ").expect("the level is labelled");
+    let tag_start = svg[..label_at].rfind("<text").expect("its text element");
+    let tag = &svg[tag_start..label_at];
+    let label_y: f64 = attr(tag, "y").parse().expect("y");
+    assert!(attr(tag, "dy").starts_with('-'), "bottom-anchored: {tag}");
+    // The dashed level: green polylines, all at one height.
+    let green = format!("stroke=\"#{:02X}{:02X}{:02X}\"", 0, 158, 115);
+    let line_ys: Vec<f64> = svg
+        .split("<polyline")
+        .filter(|p| p.contains(&green))
+        .flat_map(|p| {
+            let points = attr(p, "points");
+            points
+                .split_whitespace()
+                .filter_map(|xy| xy.split(',').nth(1)?.parse::<f64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(!line_ys.is_empty(), "the dashed level is drawn");
+    let line_y = line_ys[0];
+    assert!(line_ys.iter().all(|&y| y == line_y), "{line_ys:?}");
+    assert!(
+        label_y < line_y,
+        "label bottom {label_y} above the line at {line_y}"
+    );
+}
