@@ -83,7 +83,8 @@ fn main() {
             },
         );
         let mut w = a.as_slice().to_vec();
-        let (d0, e0) = rankscope::svd::bidiag::bidiagonalise(&mut w, n, n);
+        let rankscope::svd::bidiag::Bidiagonal { d: d0, e: e0, .. } =
+            rankscope::svd::bidiag::bidiagonalise(&mut w, n, n);
         time(
             "my_bdsqr",
             n,
@@ -102,7 +103,8 @@ fn main() {
         // Two different problems: solved one after the other, and paired (interleaved).
         let b = DMatrix::from_fn(n, n, |_, _| rng.sample::<f64, _>(StandardNormal));
         let mut w = b.as_slice().to_vec();
-        let (d1, e1) = rankscope::svd::bidiag::bidiagonalise(&mut w, n, n);
+        let rankscope::svd::bidiag::Bidiagonal { d: d1, e: e1, .. } =
+            rankscope::svd::bidiag::bidiagonalise(&mut w, n, n);
         time("dqds_2x1", n, reps / 2 + 1, 0.0, || {
             std::hint::black_box(rankscope::svd::dqds::bidiagonal_singular_values(&d0, &e0));
             std::hint::black_box(rankscope::svd::dqds::bidiagonal_singular_values(&d1, &e1));

@@ -4,7 +4,7 @@
 
 use crate::net::{NetError, Network};
 use crate::params::Params;
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 /// The batch at one layer of one run.
@@ -42,18 +42,13 @@ pub fn measure(h: &DMatrix<f64>, layer: u32) -> Result<Geometry, String> {
         return Err("the representation is exactly zero".into());
     }
     let hs = h / fro;
-    // Singular values from the fast routine; the top two right singular vectors by inverse
-    // iteration on the Gram matrix at those values (a full SVD with vectors cost ~100 ms at
-    // N = 256 in WASM, after every run).
-    let sv = crate::spectrum::singular_values(&hs).map_err(|e| e.to_string())?;
-    let gram = symmetric_gram(&hs);
-    let directions = top_directions(&gram, &sv);
-    let coord = |rank: usize, j: usize| match (sv.get(rank), directions.get(rank)) {
-        (Some(s), Some(v)) => s * v[j],
-        _ => 0.0,
-    };
+    // Singular values and the top two principal coordinates σᵢ·vᵢ in one reduction.
+    let (sv, directions) = crate::svd::principal_coordinates(hs.as_slice(), hs.nrows(), n, 2)
+        .map_err(|e| crate::spectrum::SpectrumError::from(e).to_string())?;
+    let coord = |rank: usize, j: usize| directions.get(rank).map_or(0.0, |c| c[j]);
     let points = (0..n).map(|j| (coord(0, j), coord(1, j))).collect();
     let share = |rank: usize| sv.get(rank).map(|s| s * s).unwrap_or(0.0);
+    let gram = symmetric_gram(&hs);
     let norms: Vec<f64> = (0..n).map(|i| gram[(i, i)].sqrt()).collect();
     let mut cosines = Vec::with_capacity(n * n);
     for i in 0..n {
@@ -87,40 +82,6 @@ fn symmetric_gram(h: &DMatrix<f64>) -> DMatrix<f64> {
     g
 }
 
-/// Unit eigenvectors of the Gram matrix G = HᵀH for its two largest eigenvalues σ₁², σ₂²
-/// (fewer if N < 2 or σ₂ = 0), by inverse iteration: (G − μI)x = b solved twice with μ a hair
-/// above σᵢ², which converges at once because μ is within rounding of an eigenvalue. The second
-/// is orthogonalised against the first, so a repeated σ still gives a basis of the plane.
-fn top_directions(gram: &DMatrix<f64>, sv: &[f64]) -> Vec<DVector<f64>> {
-    let n = gram.ncols();
-    let mut out: Vec<DVector<f64>> = Vec::new();
-    for &s in sv.iter().take(2.min(n)) {
-        if s == 0.0 {
-            break;
-        }
-        let mu = s * s * (1.0 + 1e-9);
-        let shifted = gram - DMatrix::identity(n, n) * mu;
-        let lu = shifted.lu();
-        // A start with a component along every direction (no sample is special).
-        let mut x = DVector::from_fn(n, |j, _| 1.0 + (j as f64 * 0.618).sin());
-        for _ in 0..3 {
-            let Some(next) = lu.solve(&x) else { break };
-            x = next;
-            for prev in &out {
-                let c = prev.dot(&x);
-                x.axpy(-c, prev, 1.0);
-            }
-            let norm = x.norm();
-            if !(norm.is_finite() && norm > 0.0) {
-                break;
-            }
-            x /= norm;
-        }
-        out.push(x);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,8 +99,26 @@ mod tests {
     #[test]
     fn principal_coordinates_match_a_full_svd_up_to_sign() {
         // The reference: nalgebra's SVD with vectors, as this module used to compute them.
-        for (d, n) in [(12, 9), (9, 12), (30, 30)] {
-            let h = DMatrix::from_fn(d, n, |i, j| ((i * 5 + j * 3) as f64 * 0.77).sin() + 0.2);
+        // Smooth test matrices, and batches of deep BN nets (wide and tall, linear and ReLU).
+        let mut batches: Vec<DMatrix<f64>> = [(12, 9), (9, 12), (30, 30)]
+            .into_iter()
+            .map(|(d, n)| {
+                DMatrix::from_fn(d, n, |i, j| ((i * 5 + j * 3) as f64 * 0.77).sin() + 0.2)
+            })
+            .collect();
+        for query in [
+            "depth=200&width=24&batch=40&act=linear&norm=bn",
+            "depth=60&width=48&batch=32&act=relu&norm=bn",
+        ] {
+            let p = Params::parse(query).expect("valid");
+            let mut net = Network::new(&p, 3);
+            while net.layer() < p.depth {
+                net.step().expect("finite");
+            }
+            batches.push(net.h().clone());
+        }
+        for h in batches {
+            let (d, n) = h.shape();
             let g = measure(&h, 0).expect("geometry");
             let hs = &h / h.norm();
             let svd = nalgebra::SVD::new(hs, false, true);

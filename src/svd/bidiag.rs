@@ -18,6 +18,15 @@ struct Reflector {
     scale: f64,
 }
 
+/// B's two diagonals, and the left reflectors' τ: the reflectors' vectors are left in the matrix
+/// (column k, rows k..m, with v₀ = 1 written over the diagonal), so A = Q·B·Pᵀ with
+/// Q = H₀·H₁⋯H_{n−1}, Hₖ = I − τₖ·vₖ·vₖᵀ, can be applied afterwards ([`crate::svd::vectors`]).
+pub struct Bidiagonal {
+    pub d: Vec<f64>,
+    pub e: Vec<f64>,
+    pub tau_left: Vec<f64>,
+}
+
 /// The reflector for x = [alpha; tail] with ‖tail‖² = `tail_sq`. A zero tail needs none.
 #[inline(always)]
 fn reflector(alpha: f64, tail_sq: f64) -> Reflector {
@@ -37,15 +46,15 @@ fn reflector(alpha: f64, tail_sq: f64) -> Reflector {
     }
 }
 
-/// Reduces `a` (m×n column-major, m ≥ n ≥ 1, overwritten) to upper bidiagonal form; returns
-/// (diagonal of length n, superdiagonal of length n − 1).
+/// Reduces `a` (m×n column-major, m ≥ n ≥ 1, overwritten by the left reflectors) to upper
+/// bidiagonal form: diagonal of length n, superdiagonal of length n − 1 (see [`Bidiagonal`]).
 ///
 /// Natively on x86-64 with AVX2 (detected at run time) the loops run four lanes wide, with
 /// fused multiply-adds where the CPU has FMA and 32 registers where it has AVX-512VL; WASM runs them as f64x2 (fused in the relaxed-SIMD
 /// build where the CPU has FMA). Results differ
 /// between these paths in the last bits only (rounding of the fused operations and the
 /// grouping of partial sums).
-pub fn bidiagonalise(a: &mut [f64], m: usize, n: usize) -> (Vec<f64>, Vec<f64>) {
+pub fn bidiagonalise(a: &mut [f64], m: usize, n: usize) -> Bidiagonal {
     #[cfg(target_arch = "x86_64")]
     {
         if std::is_x86_feature_detected!("avx512f")
@@ -70,7 +79,7 @@ pub fn bidiagonalise(a: &mut [f64], m: usize, n: usize) -> (Vec<f64>, Vec<f64>) 
 /// [`bidiagonalise_with`] compiled for AVX2: the inlined kernels vectorise four lanes wide.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn bidiagonalise_avx2(a: &mut [f64], m: usize, n: usize) -> (Vec<f64>, Vec<f64>) {
+unsafe fn bidiagonalise_avx2(a: &mut [f64], m: usize, n: usize) -> Bidiagonal {
     bidiagonalise_with::<crate::lanes::Quad>(a, m, n)
 }
 
@@ -80,14 +89,14 @@ unsafe fn bidiagonalise_avx2(a: &mut [f64], m: usize, n: usize) -> (Vec<f64>, Ve
 /// 128). Eight 512-bit lanes were slower here (see BENCHMARKS.md).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,avx512f,avx512vl")]
-unsafe fn bidiagonalise_avx512vl(a: &mut [f64], m: usize, n: usize) -> (Vec<f64>, Vec<f64>) {
+unsafe fn bidiagonalise_avx512vl(a: &mut [f64], m: usize, n: usize) -> Bidiagonal {
     bidiagonalise_with::<crate::lanes::QuadFma>(a, m, n)
 }
 
 /// [`bidiagonalise_with`] compiled for AVX2 with fused multiply-adds.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn bidiagonalise_avx2_fma(a: &mut [f64], m: usize, n: usize) -> (Vec<f64>, Vec<f64>) {
+unsafe fn bidiagonalise_avx2_fma(a: &mut [f64], m: usize, n: usize) -> Bidiagonal {
     bidiagonalise_with::<crate::lanes::QuadFma>(a, m, n)
 }
 
@@ -100,10 +109,11 @@ unsafe fn bidiagonalise_avx2_fma(a: &mut [f64], m: usize, n: usize) -> (Vec<f64>
 /// entries C[k, j] − τ_l·s_j, and y = (C − τ_l·v·sᵀ)·u = C·u − τ_l·(s·u)·v. Each trailing entry
 /// is then loaded twice and stored once per step (the eager form: three loads, two stores).
 #[inline(always)]
-pub fn bidiagonalise_with<L: Lanes>(a: &mut [f64], m: usize, n: usize) -> (Vec<f64>, Vec<f64>) {
+pub fn bidiagonalise_with<L: Lanes>(a: &mut [f64], m: usize, n: usize) -> Bidiagonal {
     debug_assert!(m >= n && n >= 1 && a.len() == m * n);
     let mut diag = vec![0.0; n];
     let mut sup = vec![0.0; n.saturating_sub(1)];
+    let mut tau_left = vec![0.0; n];
     // The previous step's pending updates of columns k..n (index 0 ↔ column k): the right one
     // −τ_r·u_j·y over rows k..m, the left one −τ_l·s_j·(previous column's v below row k−1).
     let mut u = vec![0.0; n];
@@ -132,6 +142,7 @@ pub fn bidiagonalise_with<L: Lanes>(a: &mut [f64], m: usize, n: usize) -> (Vec<f
         // Left reflector from column k, rows k..m; v is stored in place of the column.
         let left = reflector(col[0], sum_squares::<L>(&col[1..]));
         diag[k] = left.beta;
+        tau_left[k] = left.tau;
         col[1..].iter_mut().for_each(|x| *x *= left.scale);
         col[0] = 1.0;
         let v: &[f64] = col;
@@ -200,5 +211,9 @@ pub fn bidiagonalise_with<L: Lanes>(a: &mut [f64], m: usize, n: usize) -> (Vec<f
             std::mem::swap(&mut u, &mut next_u);
         }
     }
-    (diag, sup)
+    Bidiagonal {
+        d: diag,
+        e: sup,
+        tau_left,
+    }
 }

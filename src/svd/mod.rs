@@ -9,8 +9,10 @@
 pub mod bdsqr;
 pub mod bidiag;
 pub mod dqds;
+pub mod vectors;
 
 pub use bdsqr::NoConvergence;
+pub use vectors::principal_coordinates;
 
 /// The singular values of the m×n column-major matrix `a`, largest first (min(m, n) of them).
 pub fn singular_values(a: &[f64], m: usize, n: usize) -> Result<Vec<f64>, NoConvergence> {
@@ -41,36 +43,66 @@ pub struct Reduced {
 /// Bidiagonalises the m×n column-major matrix `a` (a copy of it).
 pub fn reduce(a: &[f64], m: usize, n: usize) -> Reduced {
     assert_eq!(a.len(), m * n, "a {m}×{n} matrix needs {} entries", m * n);
-    if m == 0 || n == 0 {
+    let Some(mut tall) = Tall::scaled(a, m, n) else {
         return Reduced {
-            d: Vec::new(),
-            e: Vec::new(),
+            d: vec![0.0; m.min(n)],
+            e: vec![0.0; m.min(n).saturating_sub(1)],
             exponent: 0,
         };
-    }
-    // Bidiagonalise the tall orientation: the transpose has the same singular values.
-    let (mut work, rows, cols) = if m >= n {
-        (a.to_vec(), m, n)
-    } else {
-        (transpose(a, m, n), n, m)
     };
-    // Scale by a power of two (exact) so the largest entry is in [1, 2): the squares taken by
-    // the reflectors and by dqds then neither overflow nor underflow.
-    let amax = crate::kernels::max_abs(&work);
-    if amax == 0.0 {
-        return Reduced {
-            d: vec![0.0; cols],
-            e: vec![0.0; cols - 1],
-            exponent: 0,
+    let bidiag::Bidiagonal { d, e, .. } = tall.bidiagonalise();
+    Reduced {
+        d,
+        e,
+        exponent: tall.exponent,
+    }
+}
+
+/// The orientation of a matrix that is bidiagonalised: the tall one (the transpose has the same
+/// singular values), scaled by a power of two (exact) so the largest entry is in [1, 2): the
+/// squares taken by the reflectors and by dqds then neither overflow nor underflow.
+struct Tall {
+    work: Vec<f64>,
+    rows: usize,
+    cols: usize,
+    exponent: i32,
+    transposed: bool,
+}
+
+impl Tall {
+    /// `None` for an empty or all-zero matrix (nothing to reduce: every σ is 0).
+    fn scaled(a: &[f64], m: usize, n: usize) -> Option<Tall> {
+        if m == 0 || n == 0 {
+            return None;
+        }
+        let transposed = m < n;
+        let (mut work, rows, cols) = if transposed {
+            (transpose(a, m, n), n, m)
+        } else {
+            (a.to_vec(), m, n)
         };
+        let amax = crate::kernels::max_abs(&work);
+        if amax == 0.0 {
+            return None;
+        }
+        let exponent = amax.log2().floor() as i32;
+        let down = 2f64.powi(-exponent);
+        if exponent != 0 {
+            work.iter_mut().for_each(|v| *v *= down);
+        }
+        Some(Tall {
+            work,
+            rows,
+            cols,
+            exponent,
+            transposed,
+        })
     }
-    let exponent = amax.log2().floor() as i32;
-    let down = 2f64.powi(-exponent);
-    if exponent != 0 {
-        work.iter_mut().for_each(|v| *v *= down);
+
+    /// Reduces `work` in place (it keeps the left reflectors' vectors).
+    fn bidiagonalise(&mut self) -> bidiag::Bidiagonal {
+        bidiag::bidiagonalise(&mut self.work, self.rows, self.cols)
     }
-    let (d, e) = bidiag::bidiagonalise(&mut work, rows, cols);
-    Reduced { d, e, exponent }
 }
 
 impl Reduced {
@@ -214,11 +246,13 @@ mod tests {
             let a = pseudo_random(m, n, 0.6);
             let mut w2 = a.as_slice().to_vec();
             let mut w4 = w2.clone();
-            let (d2, e2) = bidiag::bidiagonalise_with::<crate::lanes::Pair>(&mut w2, m, n);
-            let (d4, e4) = bidiag::bidiagonalise_with::<crate::lanes::Quad>(&mut w4, m, n);
+            let bidiag::Bidiagonal { d: d2, e: e2, .. } =
+                bidiag::bidiagonalise_with::<crate::lanes::Pair>(&mut w2, m, n);
+            let bidiag::Bidiagonal { d: d4, e: e4, .. } =
+                bidiag::bidiagonalise_with::<crate::lanes::Quad>(&mut w4, m, n);
             // And whatever this CPU's dispatcher picks (AVX-512VL + FMA, AVX2 + FMA, …).
             let mut wd = a.as_slice().to_vec();
-            let (dd, ed) = bidiag::bidiagonalise(&mut wd, m, n);
+            let bidiag::Bidiagonal { d: dd, e: ed, .. } = bidiag::bidiagonalise(&mut wd, m, n);
             for (other, (d, e)) in [("four lanes", (&d4, &e4)), ("dispatched", (&dd, &ed))] {
                 for (x, y) in d2.iter().chain(&e2).zip(d.iter().chain(e)) {
                     assert!(
@@ -255,7 +289,7 @@ mod tests {
     fn dqds_and_bidiagonal_qr_agree() {
         let m = pseudo_random(50, 50, 0.4);
         let mut work = m.as_slice().to_vec();
-        let (mut d, mut e) = bidiag::bidiagonalise(&mut work, 50, 50);
+        let bidiag::Bidiagonal { mut d, mut e, .. } = bidiag::bidiagonalise(&mut work, 50, 50);
         let mut fast = dqds::bidiagonal_singular_values(&d, &e).expect("converges");
         bdsqr::bidiagonal_singular_values(&mut d, &mut e).expect("converges");
         let mut slow: Vec<f64> = d.iter().map(|x| x.abs()).collect();
@@ -315,7 +349,7 @@ mod tests {
             // Sums of uniforms: close enough to Gaussian for the spectrum's shape.
             let m = DMatrix::from_fn(n, n, |_, _| (0..4).map(|_| uniform() - 0.5).sum::<f64>());
             let mut work = m.as_slice().to_vec();
-            let (d, e) = bidiag::bidiagonalise(&mut work, n, n);
+            let bidiag::Bidiagonal { d, e, .. } = bidiag::bidiagonalise(&mut work, n, n);
             let taken = dqds::transforms_taken(&d, &e).expect("converges");
             let per_value = taken as f64 / n as f64;
             assert!(
