@@ -19,7 +19,9 @@ the query in the same instance, the state of the page's workers from their secon
 Usage: python3 bench/bench.py [--repeat N]   (or `make bench`, which builds first)
 Numpy runs with OpenBLAS pinned to one thread. Timings are medians of N runs (default 3), the
 implementations interleaved within each repetition so that drift of the machine hits them alike;
-the ratios to numpy are taken within each repetition, and their median and range printed.
+every run is paired with a numpy run right before or after it (alternating), the ratio to numpy is
+taken within each pair, and the median and range of those ratios printed (numpy's time is the
+median of all its runs).
 Not a test: nothing here passes or fails on speed.
 """
 import argparse
@@ -101,8 +103,9 @@ def main():
           f"the WASM product kernel under Node, 256³: {wasm_peak:.1f} GFLOP/s (SIMD), "
           f"{fma_peak:.1f} GFLOP/s (relaxed SIMD, FMA)")
     print("time = median of the repetitions; ×numpy = median (and range) over the repetitions of the")
-    print("ratio to the numpy run of the same repetition; GF/s = nominal GFLOP / time; %pk = GF/s as a")
-    print("share of the OpenBLAS peak. 'warm': the query ran once untimed in the same instance first.")
+    print("ratio to the numpy run paired with each run (right before or after it); GF/s = nominal")
+    print("GFLOP / time; %pk = GF/s as a share of the OpenBLAS peak. 'warm': the query ran once")
+    print("untimed in the same instance first.")
     header = f"{'workload':8} {'GFLOP':>6} {'implementation':>18} {'time s':>8} {'×numpy':>6} {'(range)':>11} {'GF/s':>5} {'%pk':>4}"
     print(header)
     print("-" * len(header))
@@ -118,17 +121,28 @@ def main():
             "chromium": lambda: time_script(CHROMIUM_BENCH + [query]),
             "chromium warm": lambda: time_script(CHROMIUM_BENCH + ["--warm", query]),
         }
-        times = {k: [] for k in runs}
-        for _ in range(args.repeat):
-            for k, f in runs.items():
-                times[k].append(f())
+        # Each run of an implementation is paired with a numpy run next to it (the order
+        # alternating), and its ratio taken within the pair: this VM's speed drifts over seconds,
+        # and a repetition of all seven spans ~20 s, so one numpy run per repetition made the
+        # ratios of the later implementations swing by ±30 %.
+        numpy = runs.pop("numpy")
+        times = {"numpy": [], **{k: [] for k in runs}}
+        ratios = {k: [] for k in runs}
+        for rep in range(args.repeat):
+            for i, (k, f) in enumerate(runs.items()):
+                if (rep + i) % 2 == 0:
+                    base, t = numpy(), f()
+                else:
+                    t, base = f(), numpy()
+                times["numpy"].append(base)
+                times[k].append(t)
+                ratios[k].append(t / base)
         for k, v in times.items():
             t = statistics.median(v)
-            ratios = [x / base for x, base in zip(v, times["numpy"])]
-            spread = f"({min(ratios):.2f}–{max(ratios):.2f})" if k != "numpy" else ""
-            print(f"{name:8} {gflop:6.2f} {k:>18} {t:8.3f} {statistics.median(ratios):6.2f} "
+            r = ratios.get(k, [1.0])
+            spread = f"({min(r):.2f}–{max(r):.2f})" if k != "numpy" else ""
+            print(f"{name:8} {gflop:6.2f} {k:>18} {t:8.3f} {statistics.median(r):6.2f} "
                   f"{spread:>11} {gflop / t:5.1f} {100 * gflop / t / peak:3.0f}%", flush=True)
-
 
 if __name__ == "__main__":
     main()
