@@ -22,7 +22,8 @@
 //! * [`params`] — every parameter with its URL key, default and range; the link format.
 //! * [`net`] — the random network: input, weights, normalisation, activation, residual.
 //! * [`spectrum`] — singular values, finite-checked and iteration-bounded.
-//! * [`svd`] — the singular-value algorithm itself (bidiagonalisation, dqds, QR fallback).
+//! * [`svd`] — the singular-value algorithm itself (bidiagonalisation, dqds, QR fallback), and the
+//!   top singular directions from the same reduction.
 //! * [`gemm`] — the layer product and the Gram matrix (a packed f64x2 kernel in WASM).
 //! * [`lanes`] — short f64 vectors: f64x2 in WASM, pairs and quadruples natively.
 //! * [`kernels`] — the vectorisable dot and axpy loops the hot paths share.

@@ -1,6 +1,7 @@
 //! Singular values only, the way LAPACK computes them: Householder bidiagonalisation
 //! ([`bidiag`]), then dqds on the bidiagonal ([`dqds`]), with implicit QR ([`bdsqr`]) as the
-//! fallback should dqds exceed its sweep allowance.
+//! fallback should dqds exceed its sweep allowance. The geometry panel's top two singular
+//! directions reuse the same reduction ([`vectors`]).
 //!
 //! Written for rankscope's one need — every σᵢ of a d×N batch, to ~1e-15·σ₁, many times per
 //! second — instead of calling nalgebra's general SVD, which measured 1.4 ms for 128×128
