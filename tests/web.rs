@@ -188,3 +188,29 @@ fn paired_singular_values_equal_single_ones_in_wasm() {
         }
     }
 }
+
+/// The zero-skipping product and Gram kernels (ReLU layers) give exactly the dense kernels'
+/// numbers in WASM too, where f64x2 and (in the relaxed-SIMD build) fused multiply-adds run.
+#[wasm_bindgen_test]
+fn zero_skipping_products_equal_the_dense_kernels_in_wasm() {
+    use nalgebra::DMatrix;
+    use rankscope::gemm::{
+        packed_gram_upper, packed_product, sparse_gram_upper, sparse_product, SparseColumns,
+    };
+    for (m, k, n) in [(16, 16, 16), (33, 40, 21), (64, 64, 64)] {
+        let a = DMatrix::from_fn(m, k, |i, j| ((i * 13 + j * 7) as f64 * 0.37).sin());
+        let b = DMatrix::from_fn(k, n, |i, j| ((i * 11 + j * 5) as f64 * 0.61).cos().max(0.0));
+        let columns = SparseColumns::of(&b).expect("a ReLU-like matrix is sparse");
+        let (ours, dense) = (sparse_product(&a, &columns), packed_product(&a, &b));
+        assert!(
+            ours.iter().zip(dense.iter()).all(|(x, y)| x == y),
+            "{m}×{k}·{k}×{n}"
+        );
+        let (g, dense) = (sparse_gram_upper(&b, &columns), packed_gram_upper(&b));
+        for j in 0..n {
+            for i in 0..=j {
+                assert_eq!(g[(i, j)], dense[(i, j)], "{k}×{n} Gram at ({i}, {j})");
+            }
+        }
+    }
+}
