@@ -24,7 +24,8 @@
 //! * [`spectrum`] — singular values, finite-checked and iteration-bounded.
 //! * [`svd`] — the singular-value algorithm itself (bidiagonalisation, dqds, QR fallback), and the
 //!   top singular directions from the same reduction.
-//! * [`gemm`] — the layer product and the Gram matrix (a packed f64x2 kernel in WASM).
+//! * [`gemm`] — the layer product and the Gram matrix (packed f64x2 kernels in WASM, which skip
+//!   a ReLU layer's zeros).
 //! * [`lanes`] — short f64 vectors: f64x2 in WASM, pairs and quadruples natively.
 //! * [`kernels`] — the vectorisable dot and axpy loops the hot paths share.
 //! * [`metrics`] — rank measures from singular values.

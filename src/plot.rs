@@ -730,7 +730,7 @@ pub struct Heatmap {
     pub k: usize,
     /// Which singular values are shown, 1-based, subsampled when k is large.
     pub indices: Vec<usize>,
-    /// cells[column][row] = log₁₀ σ_index/σ₁, clipped to [FLOOR, 0].
+    /// `cells[column][row]` = log₁₀ σ_index/σ₁, clipped to [FLOOR, 0].
     pub cells: Vec<Vec<f64>>,
     pub x_log: bool,
     /// The view's depth: the right end of the x axis.

@@ -13,7 +13,7 @@
 //! **Shift strategy (our own, simpler than LAPACK's dlasq4).** A guaranteed lower bound of the
 //! smallest eigenvalue follows from the first two inverse moments Σλᵢ⁻¹ and Σλᵢ⁻² of the array,
 //! which a forward recurrence computes alongside the transform (a second, independent chain,
-//! so it costs little; see [`InverseMoments`]): one Laguerre step from 0, which never passes the
+//! so it costs little; see `InverseMoments`): one Laguerre step from 0, which never passes the
 //! smallest root of a polynomial with real roots and converges cubically. About four transforms
 //! per value are needed on random matrices (`transforms_taken`). A transform that fails anyway
 //! (by rounding) is redone with τ = 0, which cannot fail. Shifting further, between the bound and
@@ -22,7 +22,7 @@
 //! **Deflation.** An off-diagonal e with √e ≤ ε·‖B‖_F/√n is set to zero: by Weyl's inequality
 //! this moves every singular value by at most ε·σ₁, the accuracy the numerical rank needs. At the
 //! bottom, LAPACK's relative test e ≤ (100u)²·(σ + q) also deflates, and so does an isolated
-//! last eigenvalue ([`isolated_at_bottom`]), usually a sweep before e itself is negligible; the
+//! last eigenvalue (`isolated_at_bottom`), usually a sweep before e itself is negligible; the
 //! recurrence bounds the rest's eigenvalues as a by-product, and that bound is also the shift
 //! for the rest. If the sweeps exceed a generous bound the caller falls back to bidiagonal QR.
 
