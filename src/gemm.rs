@@ -19,29 +19,41 @@
 use crate::lanes::{self, Lanes};
 use nalgebra::DMatrix;
 
-/// C = A·B. In WASM a B with many exact zeros (a ReLU layer's H: half its entries) goes to the
-/// kernel that skips them ([`sparse_product`]) when A is finite (∞·0 must stay NaN).
+/// C = A·B: [`wasm_product`] in WASM, nalgebra natively.
 pub fn product(a: &DMatrix<f64>, b: &DMatrix<f64>) -> DMatrix<f64> {
     if cfg!(target_arch = "wasm32") {
-        match SparseColumns::of(b) {
-            Some(columns) if all_finite(a.as_slice()) => sparse_product(a, &columns),
-            _ => packed_product(a, b),
-        }
+        wasm_product(a, b)
     } else {
         a * b
     }
 }
 
-/// G = HᵀH; only the upper triangle (i ≤ j) is guaranteed to be filled. In WASM an H with many
-/// exact zeros goes to [`sparse_gram_upper`].
+/// G = HᵀH; only the upper triangle (i ≤ j) is guaranteed to be filled. [`wasm_gram_upper`] in
+/// WASM, [`blocked_gram_upper`] natively.
 pub fn gram_upper(h: &DMatrix<f64>) -> DMatrix<f64> {
     if cfg!(target_arch = "wasm32") {
-        match SparseColumns::of(h) {
-            Some(columns) => sparse_gram_upper(h, &columns),
-            None => packed_gram_upper(h),
-        }
+        wasm_gram_upper(h)
     } else {
         blocked_gram_upper(h)
+    }
+}
+
+/// WASM's C = A·B (any target, for the tests): a B with many exact zeros (a ReLU layer's H:
+/// half its entries) goes to the kernel that skips them ([`sparse_product`]) when A is finite
+/// (∞·0 must stay NaN), anything else to [`packed_product`].
+pub fn wasm_product(a: &DMatrix<f64>, b: &DMatrix<f64>) -> DMatrix<f64> {
+    match SparseColumns::of(b) {
+        Some(columns) if all_finite(a.as_slice()) => sparse_product(a, &columns),
+        _ => packed_product(a, b),
+    }
+}
+
+/// WASM's upper triangle of HᵀH (any target, for the tests): [`sparse_gram_upper`] for an H
+/// with many exact zeros, [`packed_gram_upper`] otherwise.
+pub fn wasm_gram_upper(h: &DMatrix<f64>) -> DMatrix<f64> {
+    match SparseColumns::of(h) {
+        Some(columns) => sparse_gram_upper(h, &columns),
+        None => packed_gram_upper(h),
     }
 }
 
@@ -504,6 +516,10 @@ mod tests {
         let mut a = pseudo_random(6, 6, 0.5);
         a[(2, 1)] = f64::INFINITY;
         let b = relu_like(6, 6, 0.6);
-        assert!(product(&a, &b).iter().any(|x| x.is_nan()));
+        assert!(SparseColumns::of(&b).is_some());
+        assert!(wasm_product(&a, &b).iter().any(|x| x.is_nan()));
+        // A finite A takes the zero-skipping kernel, with the dense kernel's numbers.
+        a[(2, 1)] = 1.0;
+        assert_eq!(bits(&wasm_product(&a, &b)), bits(&packed_product(&a, &b)));
     }
 }
