@@ -453,6 +453,7 @@ mod tests {
             (17, 40, 9),
             (33, 64, 21),
             (64, 64, 64),
+            (20, 300, 9),
         ] {
             let a = pseudo_random(m, k, 0.1);
             let b = relu_like(k, n, 0.2);
@@ -469,7 +470,15 @@ mod tests {
 
     #[test]
     fn sparse_gram_is_the_dense_kernels_bit_for_bit_on_the_upper_triangle() {
-        for (d, n) in [(1, 1), (8, 8), (7, 13), (32, 5), (9, 30), (40, 70)] {
+        for (d, n) in [
+            (1, 1),
+            (8, 8),
+            (7, 13),
+            (32, 5),
+            (9, 30),
+            (40, 70),
+            (300, 20),
+        ] {
             let h = relu_like(d, n, 0.3);
             let ours = sparse_gram_upper(&h, &SparseColumns::of(&h).expect("zeros"));
             let dense = packed_gram_upper(&h);
