@@ -221,7 +221,7 @@ pub struct SparseColumns {
 impl SparseColumns {
     /// B's nonzeros, or `None` where the zero-skipping kernel would not pay: fewer than an eighth
     /// of the first column or a quarter of all entries zero (in WASM the sparse kernel takes
-    /// ~1.2× the dense kernel's time per multiply-add, plus building this list), or a
+    /// 1.2–1.4× the dense kernel's time per multiply-add, plus building this list), or a
     /// non-finite entry (∞·0 must stay NaN, as in the dense kernel, and [`sparse_gram_upper`]
     /// multiplies B by its own transpose).
     pub fn of(b: &DMatrix<f64>) -> Option<SparseColumns> {
