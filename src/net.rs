@@ -165,7 +165,11 @@ impl Network {
     }
 }
 
-/// H₀ (d×N) for the chosen input kind.
+/// H₀ (d×N) for the chosen input kind. The samples are drawn by [`gaussian_matrix`] in
+/// column-major order, then shifted in place: Network::new stays small, so a fresh WebAssembly
+/// instance never queues it for V8's optimising compiler (inlined, the three Ziggurat loops
+/// made it a 4 KB function that took 13–20 ms of compile time ahead of the hot kernels, for
+/// code that runs once per network).
 fn draw_input(
     kind: Input,
     d: usize,
@@ -174,12 +178,22 @@ fn draw_input(
     gauss: &mut Gaussian,
 ) -> DMatrix<f64> {
     match kind {
-        Input::Gaussian => DMatrix::from_fn(d, n, |_, _| gauss.sample(rng)),
+        Input::Gaussian => gaussian_matrix(d, n, 1.0, rng, gauss),
         Input::Correlated => {
-            let common: Vec<f64> = (0..d).map(|_| gauss.sample(rng)).collect();
-            DMatrix::from_fn(d, n, |i, _| common[i] + 0.1 * gauss.sample(rng))
+            let common = gaussian_matrix(d, 1, 1.0, rng, gauss);
+            let mut h = gaussian_matrix(d, n, 1.0, rng, gauss);
+            for mut col in h.column_iter_mut() {
+                for (x, c) in col.iter_mut().zip(common.iter()) {
+                    *x = c + 0.1 * *x;
+                }
+            }
+            h
         }
-        Input::Rank1 => DMatrix::from_fn(d, n, |_, _| 1.0 + 1e-5 * gauss.sample(rng)),
+        Input::Rank1 => {
+            let mut h = gaussian_matrix(d, n, 1.0, rng, gauss);
+            h.apply(|x| *x = 1.0 + 1e-5 * *x);
+            h
+        }
     }
 }
 
@@ -193,7 +207,7 @@ fn draw_weights(
 ) -> DMatrix<f64> {
     let df = d as f64;
     match init {
-        Init::Gaussian => gaussian_matrix(d, (gain / df).sqrt(), rng, gauss),
+        Init::Gaussian => gaussian_matrix(d, d, (gain / df).sqrt(), rng, gauss),
         Init::Uniform => uniform_matrix(d, (3.0 * gain / df).sqrt(), rng),
         Init::Torch => uniform_matrix(d, 1.0 / df.sqrt(), rng),
         Init::Orthogonal => orthogonal_matrix(d, gain, rng, gauss),
@@ -205,15 +219,23 @@ fn draw_weights(
 // optimising compiler took ~130 ms of CPU to compile while the page's first view computed;
 // apart, only the ones in use get hot and compiled.
 
+/// A rows×cols matrix of independent N(0, sd²) entries, drawn in column-major order: the one
+/// place the Ziggurat sampler is inlined (every Gaussian draw comes through here).
 #[inline(never)]
-fn gaussian_matrix(d: usize, sd: f64, rng: &mut Rng64, gauss: &mut Gaussian) -> DMatrix<f64> {
-    DMatrix::from_fn(d, d, |_, _| sd * gauss.sample(rng))
+fn gaussian_matrix(
+    rows: usize,
+    cols: usize,
+    sd: f64,
+    rng: &mut Rng64,
+    gauss: &mut Gaussian,
+) -> DMatrix<f64> {
+    DMatrix::from_fn(rows, cols, |_, _| sd * gauss.sample(rng))
 }
 
 /// Haar: QR of a Gaussian matrix with R's diagonal signs moved into Q.
 #[inline(never)]
 fn orthogonal_matrix(d: usize, gain: f64, rng: &mut Rng64, gauss: &mut Gaussian) -> DMatrix<f64> {
-    let g = DMatrix::from_fn(d, d, |_, _| gauss.sample(rng));
+    let g = gaussian_matrix(d, d, 1.0, rng, gauss);
     let qr = g.qr();
     let r = qr.r();
     let mut q = qr.q();
