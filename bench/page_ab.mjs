@@ -26,7 +26,7 @@ for (const s of servers) {
   pages.push(page);
 }
 
-const loop = (page, firstSeed) => timeInputs(page, { firstSeed, pauseMs: 100 });
+const loop = async (page, firstSeed) => (await timeInputs(page, { firstSeed, pauseMs: 100 })).times;
 
 for (const page of pages) await loop(page, 1000); // past V8's optimising compiles
 const results = [[], []];

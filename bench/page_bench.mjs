@@ -12,6 +12,17 @@ import { timeInputs } from './w4_inputs.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** The page's per-job times (window.rankscopeTestHooks.jobTimes) summarised: when the last rows
+ *  arrived, each step after that, and how long the workers spent inside the simulation. The
+ *  difference between the rows' arrival and the workers' busy time is the start-up and the
+ *  CPU the workers lost to the main thread and the compositor on this 2-core machine. */
+function anatomy(jobs) {
+  const m = (f) => median(jobs.map(f)).toFixed(1);
+  return `rows in ${m((j) => j.rows)} (workers busy ${m((j) => Math.max(...j.busy))} of it), `
+    + `charts drawn +${m((j) => j.charts - j.rows)}, geometry drawn +${m((j) => j.geometry - j.charts)}, `
+    + `link written and ready +${m((j) => j.ready - j.geometry)}; ready at ${m((j) => j.ready)}`;
+}
+
 const server = await serve();
 const browser = await launch();
 const page = await openPage(browser, null);
@@ -33,12 +44,19 @@ const firstPlot = Date.now() - t0;
 // each ready (an input arriving at a settled page — a person clicking "new sample" is slower
 // still). Both loops run inside the page (bench/w4_inputs.mjs).
 await page.evaluate(() => { window.longTasks.length = 0; });
-const w4Loop = (pauseMs, firstSeed) => timeInputs(page, { firstSeed, pauseMs });
+const w4Jobs = [];
+const w4Loop = async (pauseMs, firstSeed) => {
+  const { times, jobs } = await timeInputs(page, { firstSeed, pauseMs });
+  w4Jobs.push(...jobs);
+  return times;
+};
 // The settled loop runs twice: the first 31 inputs after load overlap V8's optimising compiles
 // of the code that runs once per input (drawing, parsing: ~0.2 s of CPU over the first ~15
 // inputs on this machine, see BENCHMARKS.md); the next 31 are the steady state.
 const w4First = await w4Loop(100, 100);
+w4Jobs.length = 0; // the anatomy below is of the steady, settled inputs
 const w4 = await w4Loop(100, 300);
+const w4Anatomy = anatomy(w4Jobs);
 const w4Saturated = await w4Loop(0, 200);
 const w4Long = await page.evaluate(() => Math.max(0, ...window.longTasks));
 
@@ -83,12 +101,34 @@ const w3Long = Math.max(...poolRuns.map((r) => r.longest), ...oneRuns.map((r) =>
 
 const build = await page.evaluate(() => document.body.dataset.wasmBuild);
 const wasmFile = build === 'relaxed-simd' ? 'rankscope_fma_bg.wasm' : 'rankscope_bg.wasm';
+
+// W4's two runs (main and twin) alone: one more worker of the page's own script, fed the same
+// jobs one at a time with nothing else running — what the workers' busy time above would be
+// without the main thread's input handling and frames competing for the two cores.
+const w4Alone = await page.evaluate(async (file) => {
+  const w = new Worker(new URL('www/worker.js', location.href), { type: 'module' });
+  w.postMessage({ type: 'init', module: new URL(`www/pkg/${file}`, location.href).href });
+  const once = (id, part) => new Promise((resolve, reject) => {
+    w.onmessage = (e) => {
+      if (e.data.type === 'error') reject(new Error(e.data.message));
+      else if (e.data.type === 'rows' && e.data.done) resolve(e.data.busy);
+    };
+    w.postMessage({ type: 'run', id, query: `seed=${id}`, part, parts: 2 });
+  });
+  for (let i = 0; i < 20; i += 1) await once(1000 + i, i % 2); // optimised code, as in the page
+  const busy = [];
+  for (let i = 0; i < 31; i += 1) busy.push(await once(2000 + i, i % 2));
+  w.terminate();
+  return busy;
+}, wasmFile);
 const wasm = readFileSync(path.join(root, 'www', 'pkg', wasmFile));
 const js = readFileSync(path.join(root, 'www', 'pkg', 'rankscope.js'));
 console.log(`cores: ${await page.evaluate(() => navigator.hardwareConcurrency)}`);
 console.log(`time to first drawn plot (default view): ${firstPlot} ms`);
 const spread = (t) => `median ${median(t).toFixed(1)} ms (min ${Math.min(...t).toFixed(1)}, max ${Math.max(...t).toFixed(1)})`;
 console.log(`W4 input → ready, 100 ms after each ready: the first 31 inputs after load ${spread(w4First)}; the next 31 ${spread(w4)}; longest main-thread task ${w4Long.toFixed(0)} ms`);
+console.log(`W4 where the time goes (medians of the same 31 settled inputs, ms from the input): ${w4Anatomy}`);
+console.log(`W4's runs alone in a worker (one at a time, nothing else running): ${median(w4Alone).toFixed(1)} ms each`);
 console.log(`W4 back to back (31 inputs, each the moment the page is ready): ${spread(w4Saturated)}`);
 console.log(`W3 (median of 3) first partial curve ${w3.first?.toFixed(0)} ms, complete ${w3.total.toFixed(0)} ms; longest main-thread task ${w3Long.toFixed(0)} ms`);
 console.log(`W3 with one worker (median of 3, alternating): complete ${w3One.total.toFixed(0)} ms → speed-up of the ${Math.min(pool, 4)}-worker pool ${(w3One.total / w3.total).toFixed(2)}×`);

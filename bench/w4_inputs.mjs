@@ -4,10 +4,12 @@
 // not in the times.
 
 /** Times 31 inputs on `page` with seeds firstSeed, firstSeed + 1, …; waits `pauseMs` after each
- *  ready (0: the next input the moment the page is ready). Resolves to the times in ms. */
+ *  ready (0: the next input the moment the page is ready). Resolves to `{times, jobs}`: the
+ *  times in ms, and for each input where its job's time went (the page's `jobTimes`). */
 export function timeInputs(page, { firstSeed, pauseMs }) {
   return page.evaluate(async ([seed0, pause]) => {
     const times = [];
+    const jobs = [];
     for (let i = 0; i < 31; i += 1) {
       const el = document.getElementById('seed');
       el.value = String(seed0 + i);
@@ -20,8 +22,9 @@ export function timeInputs(page, { firstSeed, pauseMs }) {
         obs.observe(document.body, { attributes: true, attributeFilter: ['data-status'] });
       });
       times.push(end - start);
+      jobs.push(window.rankscopeTestHooks.jobTimes());
       if (pause > 0) await new Promise((r) => setTimeout(r, pause));
     }
-    return times;
+    return { times, jobs };
   }, [firstSeed, pauseMs]);
 }

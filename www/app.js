@@ -21,6 +21,10 @@ let lastStreamDraw = 0;
 const STREAM_DELAY = 80;
 let computingNote = null;
 let streamTimer = null;
+/** Where the last job's time went (ms from its start), for `bench/page_bench.mjs`: the last
+ *  rows in, the charts drawn, the geometry panel drawn, ready (link written); `busy`: each
+ *  worker's time inside the simulation's steps (its share of the wait for the rows). */
+let jobTimes = null;
 
 let state = null;          // {query, params, seed, errors} from parse_query
 let view = null;           // the View of the current job
@@ -58,6 +62,7 @@ function setStatus(status) {
     delete document.body.dataset.slow;
     flushURL(); // the page has settled: the link may now be written (see deferURL)
   }
+  if (status === 'ready' && jobTimes && jobTimes.ready === null) jobTimes.ready = performance.now() - jobStart;
   document.body.dataset.status = status;
 }
 
@@ -464,6 +469,7 @@ function compute() {
   view = new View(state.query);
   viewJobId = jobId;
   jobStart = performance.now();
+  jobTimes = { rows: null, charts: null, geometry: null, ready: null, busy: [] };
   lastSpectrumDraw = 0;
   setHidden($('run-errors'), true);
   setText('run-errors', '');
@@ -507,6 +513,7 @@ function finishJob(id) {
   // the geometry panel forcing a second one after the summary changed.
   setText('summary', view.summary());
   drawAll();
+  if (jobTimes && jobTimes.charts === null) jobTimes.charts = performance.now() - jobStart;
   if (state.params.view !== 'sweep' && !$('geometry-figure').hidden) {
     const layer = state.params.layer ?? state.params.depth;
     if (finalGeometry && layer === state.params.depth) {
@@ -532,6 +539,7 @@ function onGeometry(msg) {
     const canvas = $('chart-geometry');
     view.draw_geometry(canvas, fitCanvas(canvas), msg.data);
     lastGeometry = msg.data;
+    if (jobTimes && jobTimes.geometry === null) jobTimes.geometry = performance.now() - jobStart;
   } catch (err) {
     showFailure(err.message || String(err));
     return;
@@ -576,8 +584,10 @@ function onWorkerMessage(event) {
     };
   }
   const progress = parts.progress.reduce((a, b) => a + b, 0) / parts.count;
+  if (msg.done) jobTimes.busy.push(msg.busy);
   if (parts.done.every(Boolean)) {
     jobDone = true;
+    jobTimes.rows = elapsed;
     if (elapsed > 300) {
       // Measured speed of this machine, smoothed, for the next cost estimate.
       throughput = 0.5 * throughput + 0.5 * (state.cost / (elapsed / 1000));
@@ -967,6 +977,8 @@ window.rankscopeTestHooks = {
   /** The current view's table, as the CSV export would save it. */
   csv: () => (view ? view.csv() : ''),
   wasmBytes: () => (wasmMemory ? wasmMemory.buffer.byteLength : 0),
+  /** Where the last job's time went: see `jobTimes`. */
+  jobTimes: () => (jobTimes ? { ...jobTimes, busy: jobTimes.busy.slice() } : null),
   /**
    * Draws a chart (or the geometry panel) with the page's batched backend and with plain
    * plotters-canvas on two off-screen canvases of the on-screen size, and counts the pixels

@@ -49,11 +49,14 @@ async function run(id, query, part, parts) {
   try {
     let held = null; // rows computed since the last post
     let lastPost = performance.now();
+    let busy = 0; // ms inside the steps (the page's benchmark reports it)
     while (id === latest) {
+      const t0 = performance.now();
       const out = job.step(SLICE_MS);
+      busy += performance.now() - t0;
       held = held ? merge(held, out) : out;
       if (out.done || performance.now() - lastPost >= POST_MS) {
-        postMessage({ type: 'rows', id, part, batch: held.batch, done: out.done, progress: out.progress, errors: held.errors, geometry: out.geometry });
+        postMessage({ type: 'rows', id, part, batch: held.batch, done: out.done, progress: out.progress, errors: held.errors, geometry: out.geometry, busy });
         held = null;
         lastPost = performance.now();
       }

@@ -129,6 +129,26 @@ test('1,000 random control changes due 10 ms apart: no stale frame, the last sta
   await page.context().close();
 });
 
+test("the page's record of where a job's time went is in order (the W4 benchmark reads it)", async () => {
+  const page = await openPage(site.browser, site.server.url);
+  await waitStatus(page);
+  await page.fill('#seed', '5');
+  await page.dispatchEvent('#seed', 'change');
+  await waitStatus(page);
+  const t = await page.evaluate(() => window.rankscopeTestHooks.jobTimes());
+  // Two parts (the run and its twin), one per worker: each reports its busy time once.
+  assert.equal(t.busy.length, 2, `one busy time per worker: ${JSON.stringify(t)}`);
+  for (const b of t.busy) assert.ok(b > 0 && b <= t.rows, `busy ${b} within the wait for rows ${t.rows}`);
+  assert.ok(t.rows > 0 && t.rows <= t.charts && t.charts <= t.geometry && t.geometry <= t.ready,
+    `rows, charts, geometry, ready in order: ${JSON.stringify(t)}`);
+  // A view-only change (another measure) redraws without a job: the record stays the job's.
+  await page.selectOption('#metric', 'stable_rank');
+  await waitStatus(page);
+  assert.deepEqual(await page.evaluate(() => window.rankscopeTestHooks.jobTimes()), t);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('the served page forbids inline script and every remote origin', async () => {
   const html = readFileSync(path.join(root, 'index.html'), 'utf8');
   const policy = html.match(/http-equiv="Content-Security-Policy" content="([^"]+)"/)[1];
