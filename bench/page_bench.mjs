@@ -37,6 +37,10 @@ const t0 = Date.now();
 await page.goto(server.url);
 await waitStatus(page);
 const firstPlot = Date.now() - t0;
+// The first job's anatomy: the module's download, compile and instantiation before the job
+// starts; the workers' start and the job in V8's baseline tier until the rows are in; then the
+// drawing with cold code.
+const firstJob = await page.evaluate(() => window.rankscopeTestHooks.jobTimes());
 
 // W4: input event → ready, the default view recomputed with new seeds. Two ways: back to back
 // (the next input the moment the page is ready: the previous picture's compositing and link
@@ -124,7 +128,7 @@ const w4Alone = await page.evaluate(async (file) => {
 const wasm = readFileSync(path.join(root, 'www', 'pkg', wasmFile));
 const js = readFileSync(path.join(root, 'www', 'pkg', 'rankscope.js'));
 console.log(`cores: ${await page.evaluate(() => navigator.hardwareConcurrency)}`);
-console.log(`time to first drawn plot (default view): ${firstPlot} ms`);
+console.log(`time to first drawn plot (default view): ${firstPlot} ms; in the page: the job started at ${firstJob.start.toFixed(0)} ms (module loaded, compiled, instantiated), its rows were in ${firstJob.rows.toFixed(0)} ms later (the workers' start and the job, busy ${Math.max(...firstJob.busy).toFixed(0)} ms), ready ${(firstJob.ready - firstJob.rows).toFixed(0)} ms after that (drawing)`);
 const spread = (t) => `median ${median(t).toFixed(1)} ms (min ${Math.min(...t).toFixed(1)}, max ${Math.max(...t).toFixed(1)})`;
 console.log(`W4 input → ready, 100 ms after each ready: the first 31 inputs after load ${spread(w4First)}; the next 31 ${spread(w4)}; longest main-thread task ${w4Long.toFixed(0)} ms`);
 console.log(`W4 where the time goes (medians of the same 31 settled inputs, ms from the input): ${w4Anatomy}`);

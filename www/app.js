@@ -23,7 +23,8 @@ let computingNote = null;
 let streamTimer = null;
 /** Where the last job's time went (ms from its start), for `bench/page_bench.mjs`: the last
  *  rows in, the charts drawn, the geometry panel drawn, ready (link written); `busy`: each
- *  worker's time inside the simulation's steps (its share of the wait for the rows). */
+ *  worker's time inside the simulation's steps (its share of the wait for the rows); `start`:
+ *  the job's start, ms since the page's navigation began. */
 let jobTimes = null;
 /** The canvases' sizes while one finished job is drawn (see finishJob); null otherwise. */
 let canvasSizes = null;
@@ -471,7 +472,7 @@ function compute() {
   view = new View(state.query);
   viewJobId = jobId;
   jobStart = performance.now();
-  jobTimes = { rows: null, charts: null, geometry: null, ready: null, busy: [] };
+  jobTimes = { start: jobStart, rows: null, charts: null, geometry: null, ready: null, busy: [] };
   lastSpectrumDraw = 0;
   setHidden($('run-errors'), true);
   setText('run-errors', '');
