@@ -48,20 +48,15 @@ const firstJob = await page.evaluate(() => window.rankscopeTestHooks.jobTimes())
 // each ready (an input arriving at a settled page — a person clicking "new sample" is slower
 // still). Both loops run inside the page (bench/w4_inputs.mjs).
 await page.evaluate(() => { window.longTasks.length = 0; });
-const w4Jobs = [];
-const w4Loop = async (pauseMs, firstSeed) => {
-  const { times, jobs } = await timeInputs(page, { firstSeed, pauseMs });
-  w4Jobs.push(...jobs);
-  return times;
-};
+const w4Loop = (pauseMs, firstSeed) => timeInputs(page, { firstSeed, pauseMs });
 // The settled loop runs twice: the first 31 inputs after load overlap V8's optimising compiles
 // of the code that runs once per input (drawing, parsing: ~0.2 s of CPU over the first ~15
 // inputs on this machine, see BENCHMARKS.md); the next 31 are the steady state.
-const w4First = await w4Loop(100, 100);
-w4Jobs.length = 0; // the anatomy below is of the steady, settled inputs
-const w4 = await w4Loop(100, 300);
-const w4Anatomy = anatomy(w4Jobs);
-const w4Saturated = await w4Loop(0, 200);
+const w4First = (await w4Loop(100, 100)).times;
+const w4Steady = await w4Loop(100, 300); // the anatomy below is of these settled inputs
+const w4 = w4Steady.times;
+const w4Anatomy = anatomy(w4Steady.jobs);
+const w4Saturated = (await w4Loop(0, 200)).times;
 const w4Long = await page.evaluate(() => Math.max(0, ...window.longTasks));
 
 // W3: first partial curve and completion, with the worker pool and with one worker.
