@@ -1,6 +1,7 @@
 // Latency in the page, measured in headless Chromium on this machine (not a test):
-// W4 input → ready (at a settled page, and back to back), W3 first partial curve and completion, the longest main-thread task during
-// computation (Long Tasks API), time to the first drawn plot, and the gzipped WASM size.
+// W4 input → ready (at a settled page, and back to back), W3 first partial curve and completion,
+// the longest main-thread task during computation (Long Tasks API), the time to the first drawn
+// plot (first load, and the default view loaded again in the same tab), and the gzipped WASM size.
 // Usage: node bench/page_bench.mjs   (after `make wasm`; run from the repository root)
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
@@ -120,10 +121,21 @@ const w4Alone = await page.evaluate(async (file) => {
   w.terminate();
   return busy;
 }, wasmFile);
+// The first plot again, the default view loaded anew in the same tab (a reload, or a link
+// followed in it): the renderer process is reused and V8
+// keeps the module it compiled (looked up by its bytes), with the functions it has optimised so
+// far, so the new page skips most of the compile and the baseline tier (a new tab or browser
+// starts cold, as above).
+const t1 = Date.now();
+await page.goto(server.url);
+await waitStatus(page);
+const againPlot = Date.now() - t1;
+const againJob = await page.evaluate(() => window.rankscopeTestHooks.jobTimes());
 const wasm = readFileSync(path.join(root, 'www', 'pkg', wasmFile));
 const js = readFileSync(path.join(root, 'www', 'pkg', 'rankscope.js'));
 console.log(`cores: ${await page.evaluate(() => navigator.hardwareConcurrency)}`);
 console.log(`time to first drawn plot (default view): ${firstPlot} ms; in the page: the job started at ${firstJob.start.toFixed(0)} ms (module loaded, compiled, instantiated), its rows were in ${firstJob.rows.toFixed(0)} ms later (the workers' start and the job, busy ${Math.max(...firstJob.busy).toFixed(0)} ms), ready ${(firstJob.ready - firstJob.rows).toFixed(0)} ms after that (drawing)`);
+console.log(`the default view loaded again in the same tab: ${againPlot} ms; the job started at ${againJob.start.toFixed(0)} ms, rows in ${againJob.rows.toFixed(0)} ms later (busy ${Math.max(...againJob.busy).toFixed(0)} ms), ready ${(againJob.ready - againJob.rows).toFixed(0)} ms after that`);
 const spread = (t) => `median ${median(t).toFixed(1)} ms (min ${Math.min(...t).toFixed(1)}, max ${Math.max(...t).toFixed(1)})`;
 console.log(`W4 input → ready, 100 ms after each ready: the first 31 inputs after load ${spread(w4First)}; the next 31 ${spread(w4)}; longest main-thread task ${w4Long.toFixed(0)} ms`);
 console.log(`W4 where the time goes (medians of the same 31 settled inputs, ms from the input): ${w4Anatomy}`);
