@@ -122,10 +122,9 @@ const w4Alone = await page.evaluate(async (file) => {
   return busy;
 }, wasmFile);
 // The first plot again, the default view loaded anew in the same tab (a reload, or a link
-// followed in it): the renderer process is reused and V8
-// keeps the module it compiled (looked up by its bytes), with the functions it has optimised so
-// far, so the new page skips most of the compile and the baseline tier (a new tab or browser
-// starts cold, as above).
+// followed in it): the renderer process is reused and V8 keeps the module it compiled (looked up
+// by its bytes) with the functions it has optimised so far, so the new page skips most of the
+// compile and the baseline tier (a new tab or browser starts cold, as above).
 const t1 = Date.now();
 await page.goto(server.url);
 await waitStatus(page);
