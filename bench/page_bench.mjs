@@ -33,15 +33,18 @@ await page.addInitScript(() => {
     .observe({ type: 'longtask', buffered: true });
 });
 
-// Time to the first drawn plot (navigation start → ready) of the default view.
-const t0 = Date.now();
-await page.goto(server.url);
-await waitStatus(page);
-const firstPlot = Date.now() - t0;
-// The first job's anatomy: the module's download, compile and instantiation before the job
-// starts; the workers' start and the job in V8's baseline tier until the rows are in; then the
-// drawing with cold code.
-const firstJob = await page.evaluate(() => window.rankscopeTestHooks.jobTimes());
+/** Loads the default view in the page: ms from navigation start to ready, and its job's record
+ *  (the module's download, compile and instantiation before the job starts; the workers' start
+ *  and the job until the rows are in; then the drawing). */
+async function loadDefaultView() {
+  const t0 = Date.now();
+  await page.goto(server.url);
+  await waitStatus(page);
+  return { ms: Date.now() - t0, job: await page.evaluate(() => window.rankscopeTestHooks.jobTimes()) };
+}
+
+// Time to the first drawn plot of the default view: V8's baseline tier and cold drawing code.
+const first = await loadDefaultView();
 
 // W4: input event → ready, the default view recomputed with new seeds. Two ways: back to back
 // (the next input the moment the page is ready: the previous picture's compositing and link
@@ -125,16 +128,14 @@ const w4Alone = await page.evaluate(async (file) => {
 // followed in it): the renderer process is reused and V8 keeps the module it compiled (looked up
 // by its bytes) with the functions it has optimised so far, so the new page skips most of the
 // compile and the baseline tier (a new tab or browser starts cold, as above).
-const t1 = Date.now();
-await page.goto(server.url);
-await waitStatus(page);
-const againPlot = Date.now() - t1;
-const againJob = await page.evaluate(() => window.rankscopeTestHooks.jobTimes());
+const again = await loadDefaultView();
 const wasm = readFileSync(path.join(root, 'www', 'pkg', wasmFile));
 const js = readFileSync(path.join(root, 'www', 'pkg', 'rankscope.js'));
 console.log(`cores: ${await page.evaluate(() => navigator.hardwareConcurrency)}`);
-console.log(`time to first drawn plot (default view): ${firstPlot} ms; in the page: the job started at ${firstJob.start.toFixed(0)} ms (module loaded, compiled, instantiated), its rows were in ${firstJob.rows.toFixed(0)} ms later (the workers' start and the job, busy ${Math.max(...firstJob.busy).toFixed(0)} ms), ready ${(firstJob.ready - firstJob.rows).toFixed(0)} ms after that (drawing)`);
-console.log(`the default view loaded again in the same tab: ${againPlot} ms; the job started at ${againJob.start.toFixed(0)} ms, rows in ${againJob.rows.toFixed(0)} ms later (busy ${Math.max(...againJob.busy).toFixed(0)} ms), ready ${(againJob.ready - againJob.rows).toFixed(0)} ms after that`);
+/** One load's line: the job's start since navigation, its rows, the workers' busy time, drawing. */
+const loadLine = ({ ms, job }) => `${ms} ms; in the page: the job started at ${job.start.toFixed(0)} ms (module loaded, compiled, instantiated), its rows were in ${job.rows.toFixed(0)} ms later (the workers' start and the job, busy ${Math.max(...job.busy).toFixed(0)} ms), ready ${(job.ready - job.rows).toFixed(0)} ms after that (drawing)`;
+console.log(`time to first drawn plot (default view): ${loadLine(first)}`);
+console.log(`the default view loaded again in the same tab: ${loadLine(again)}`);
 const spread = (t) => `median ${median(t).toFixed(1)} ms (min ${Math.min(...t).toFixed(1)}, max ${Math.max(...t).toFixed(1)})`;
 console.log(`W4 input → ready, 100 ms after each ready: the first 31 inputs after load ${spread(w4First)}; the next 31 ${spread(w4)}; longest main-thread task ${w4Long.toFixed(0)} ms`);
 console.log(`W4 where the time goes (medians of the same 31 settled inputs, ms from the input): ${w4Anatomy}`);

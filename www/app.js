@@ -26,6 +26,10 @@ let streamTimer = null;
  *  worker's time inside the simulation's steps (its share of the wait for the rows); `start`:
  *  the job's start, ms since the page's navigation began. */
 let jobTimes = null;
+/** Records when the current job reached `milestone` of jobTimes (the first time only). */
+function markJob(milestone) {
+  if (jobTimes && jobTimes[milestone] === null) jobTimes[milestone] = performance.now() - jobStart;
+}
 /** The canvases' sizes while one finished job is drawn (see finishJob); null otherwise. */
 let canvasSizes = null;
 
@@ -65,7 +69,7 @@ function setStatus(status) {
     delete document.body.dataset.slow;
     flushURL(); // the page has settled: the link may now be written (see deferURL)
   }
-  if (status === 'ready' && jobTimes && jobTimes.ready === null) jobTimes.ready = performance.now() - jobStart;
+  if (status === 'ready') markJob('ready');
   document.body.dataset.status = status;
 }
 
@@ -519,7 +523,7 @@ function finishJob(id) {
   try {
     setText('summary', view.summary());
     drawAll();
-    if (jobTimes && jobTimes.charts === null) jobTimes.charts = performance.now() - jobStart;
+    markJob('charts');
     if (state.params.view !== 'sweep' && !$('geometry-figure').hidden) {
       const layer = state.params.layer ?? state.params.depth;
       if (finalGeometry && layer === state.params.depth) {
@@ -555,7 +559,7 @@ function onGeometry(msg) {
     const canvas = $('chart-geometry');
     view.draw_geometry(canvas, fitCanvas(canvas), msg.data);
     lastGeometry = msg.data;
-    if (jobTimes && jobTimes.geometry === null) jobTimes.geometry = performance.now() - jobStart;
+    markJob('geometry');
   } catch (err) {
     showFailure(err.message || String(err));
     return;
