@@ -39,12 +39,14 @@
 //! * [`presets`] — the paper's figures and teaching presets, as named links.
 //! * [`scene`] — a view's data: main and twin runs, seed bands, the summary sentence.
 //! * [`plot`] — every chart, generic over plotters' `DrawingBackend`.
+//! * [`captions`] — the words under the charts, by the rules that decide what they draw.
 //!
 //! The core knows nothing about JS or the DOM; `web` (wasm32 only) is the thin binding, and
 //! `canvas` (wasm32 only) the page's plotters backend (plotters-canvas with batched lines).
 
 #[cfg(target_arch = "wasm32")]
 pub mod canvas;
+pub mod captions;
 pub mod cost;
 pub mod gemm;
 pub mod geometry;

@@ -63,8 +63,14 @@ pub fn predicted_spectrum(p: &Params, sv0: &[f64], layer: u32) -> Option<Vec<f64
     )
 }
 
+/// Whether a predicted spectrum predicts `metric` ([`predicted_metric`] gives it): every measure
+/// but mean |cos|, which needs the samples themselves.
+pub fn predicts(metric: Metric) -> bool {
+    metric != Metric::MeanAbsCos
+}
+
 /// The predicted value of `metric` at `layer`; `None` where theory makes no closed-form claim
-/// (mean |cos| needs the samples themselves).
+/// ([`has_prediction`], [`predicts`]).
 pub fn predicted_metric(
     p: &Params,
     sv0: &[f64],
@@ -100,6 +106,27 @@ pub fn bn_reference(p: &Params) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn predicts_says_which_metrics_predicted_metric_gives() {
+        let p = Params::parse("act=linear&norm=none").expect("valid");
+        let sv0 = [3.0, 2.0, 1.0];
+        use Metric::*;
+        let all = [
+            NumericalRank,
+            SoftRank,
+            ParticipationRatio,
+            StableRank,
+            EffectiveRank,
+            OrthogonalityGap,
+            MeanAbsCos,
+            Log10Norm,
+        ];
+        for m in all {
+            let given = predicted_metric(&p, &sv0, 0.0, 5, m).is_some();
+            assert_eq!(predicts(m), given, "{m:?}");
+        }
+    }
 
     #[test]
     fn digamma_known_values() {

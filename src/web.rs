@@ -10,6 +10,7 @@
 //! Every error crossing into JS is a `JsError` with a sentence the page can show.
 
 use crate::canvas::BatchedCanvas;
+use crate::captions::{captions, Captions};
 use crate::cost;
 use crate::geometry::{self, Geometry};
 use crate::output;
@@ -76,6 +77,8 @@ struct Parsed {
     cost: f64,
     /// The part of it spent on evaluations, which a coarser cadence reduces.
     eval_cost: f64,
+    /// The charts' captions for these parameters.
+    captions: Captions,
 }
 
 /// Parses a query string leniently: `{query, params, seed, errors}`; each bad key falls back to
@@ -88,6 +91,7 @@ pub fn parse_query(query: &str) -> Result<JsValue, JsError> {
         seed: params.seed.to_string(),
         cost: cost::estimate(&params).total(),
         eval_cost: cost::estimate(&params).evals,
+        captions: captions(&params),
         params,
         errors,
     })

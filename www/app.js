@@ -33,7 +33,7 @@ function markJob(milestone) {
 /** The canvases' sizes while one finished job is drawn (see finishJob); null otherwise. */
 let canvasSizes = null;
 
-let state = null;          // {query, params, seed, errors} from parse_query
+let state = null;          // {query, params, seed, errors, cost, captions} from parse_query
 let view = null;           // the View of the current job
 /** Compute workers: runs (main, twin, seeds, sweep widths) are spread over them. */
 let WORKER_COUNT = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 4));
@@ -316,6 +316,7 @@ function apply(parsed, historyMode, { confirmed = false } = {}) {
   setText('cli-command', cliCommand());
   applyPresentation(parsed.params);
   showCaption(parsed.params.preset);
+  showChartCaptions(parsed.captions);
   if (guarded) {
     showCostGuard(parsed, seconds);
   } else if (!needsCompute && viewState.query !== parsed.query) {
@@ -380,18 +381,30 @@ function cliCommand() {
   return `rankscope run '${state.query}'`;
 }
 
+/** The charts' captions, which say only what the charts draw (see src/captions.rs). */
+function showChartCaptions(captions) {
+  setText('caption-rank', captions.rank);
+  setText('caption-spectrum', captions.spectrum);
+  setAttr($('chart-spectrum'), 'aria-label', captions.spectrum_label);
+}
+
 function showCaption(name) {
   const preset = presetList.find((p) => p.name === name);
   setHidden($('caption'), !preset);
   setText('caption', preset ? preset.caption : '');
 }
 
-const HELP_TEXT = {
-  width: 'Neurons per layer: rows of the representation H.',
-  batch: 'Samples in the batch: columns of H. Rank can be at most min(d, N).',
+/** The help texts the width sweep replaces: its controls that do nothing there are disabled and
+ * say why, and the cadence's default differs. The depth view's texts are the page's own. */
+const SWEEP_HELP = {
+  width: 'Not used by the width sweep, which runs d = N = 8 … 256.',
+  batch: 'Not used by the width sweep, which runs d = N = 8 … 256.',
+  yaxis: 'Not used by the width sweep: its axes are always logarithmic.',
+  xaxis: 'Not used by the width sweep: its axes are always logarithmic.',
+  detail: 'Not used by the width sweep, which draws one chart.',
+  every: 'Blank: about 40 evaluated layers per width. Every layer is always advanced.',
 };
-const RANK_CAPTION = 'The chosen measure against depth for the run the controls describe (solid) and the same network with normalisation the other way (light). Dashed: the Lyapunov-exponent prediction for vanilla linear Gaussian nets. Green: the √d level BatchNorm keeps.';
-const SWEEP_CAPTION = 'The chosen measure averaged over all layers, for networks of width d = N = 8 … 256 (log–log axes). Dashed: lines ∝ √d and ∝ d through the narrowest point; the title gives the fitted slope.';
+const DEPTH_HELP = {};
 
 const HIDE_TARGET = {
   header: () => document.querySelector('header.top'),
@@ -431,12 +444,13 @@ function applyPresentation(p) {
   document.body.classList.toggle('no-controls', !controlsLeft);
   setHidden($('controls'), !controlsLeft);
   const sweep = p.view === 'sweep';
-  // The sweep sets d = N itself: width and batch would be dead controls there.
-  for (const id of ['width', 'batch']) {
-    $(id).disabled = sweep;
-    setText(`${id}-help`, sweep ? 'Not used by the width sweep, which runs d = N = 8 … 256.' : HELP_TEXT[id]);
+  // The sweep sets d = N and its axes itself, and draws no second chart: those controls would
+  // be dead there.
+  for (const [id, text] of Object.entries(SWEEP_HELP)) {
+    DEPTH_HELP[id] ??= $(`${id}-help`).textContent;
+    if (id !== 'every') $(id).disabled = sweep;
+    setText(`${id}-help`, sweep ? text : DEPTH_HELP[id]);
   }
-  setText('caption-rank', sweep ? SWEEP_CAPTION : RANK_CAPTION);
   for (const sel of ['.chart-spectrum', '.chart-norm', '#geometry-figure', '#player']) {
     const el = document.querySelector(sel);
     if (!el.hasAttribute('data-hidden-by-link')) setHidden(el, sweep);

@@ -276,6 +276,30 @@ test('new sample draws a new seed into the URL; copy link is offered', async () 
   await page.context().close();
 });
 
+test('the captions name only what the charts draw, and follow the controls', async () => {
+  const page = await openPage(site.browser, `${site.server.url}?depth=20&width=16&batch=16&act=relu&detail=top10`);
+  await waitStatus(page);
+  let rank = await page.textContent('#caption-rank');
+  assert.match(rank, /No dashed prediction/, 'ReLU nets have no closed-form prediction');
+  assert.doesNotMatch(rank, /Lyapunov/);
+  assert.match(rank, /√d = 4\.0/);
+  assert.match(await page.textContent('#caption-spectrum'), /^The top 10 eigenvalues/);
+  assert.match(await page.getAttribute('#chart-spectrum', 'aria-label'), /top 10 eigenvalues/);
+  await page.selectOption('#act', 'linear');
+  await waitStatus(page);
+  rank = await page.textContent('#caption-rank');
+  assert.match(rank, /Dashed: the prediction .* Lyapunov/, 'the linear net has its dashed curve');
+  await page.selectOption('#detail', 'spectrum');
+  await waitStatus(page);
+  assert.match(await page.textContent('#caption-spectrum'), /every singular value/);
+  await page.selectOption('#metric', 'mean_abs_cos');
+  await waitStatus(page);
+  rank = await page.textContent('#caption-rank');
+  assert.match(rank, /No dashed prediction: mean \|cos\|/);
+  assert.doesNotMatch(rank, /Green/, 'no √d level for a measure that is not a rank');
+  await page.context().close();
+});
+
 test('every control has a visible label, a description and a tooltip', async () => {
   const page = await openPage(site.browser, site.server.url);
   await waitStatus(page);

@@ -229,9 +229,21 @@ test('the width sweep (Fig. 3a) computes with progress and reports the fitted sl
   assert.ok(Number(m[1]) > 0.35 && Number(m[1]) < 0.8, `slope of order ½: ${m[1]}`);
   assert.equal(await page.isVisible('#chart-spectrum'), false, 'the depth charts give way to the sweep');
   assert.equal(await page.isDisabled('#width'), true, 'the sweep sets the width itself');
+  for (const id of ['yaxis', 'xaxis', 'detail']) {
+    assert.equal(await page.isDisabled(`#${id}`), true, `${id} does nothing in the sweep`);
+    assert.match(await page.textContent(`#${id}-help`), /Not used by the width sweep/);
+  }
+  assert.match(await page.textContent('#every-help'), /40 evaluated layers per width/);
   assert.match(await page.textContent('#caption-rank'), /averaged over all layers/);
   assert.ok(await inkFraction(page, 'chart-rank') > 0.02);
   await screenshot(page, 'sweep');
+  await page.selectOption('#view', 'depth');
+  await waitStatus(page, 'ready', 60000);
+  for (const id of ['width', 'yaxis', 'xaxis', 'detail']) {
+    assert.equal(await page.isDisabled(`#${id}`), false, `${id} is back in the depth view`);
+  }
+  assert.match(await page.textContent('#yaxis-help'), /geometric decay/);
+  assert.match(await page.textContent('#every-help'), /about 500 points/);
   await page.context().close();
 });
 
