@@ -149,44 +149,146 @@ struct LegendEntry {
     line: ShapeStyle,
 }
 
-/// A legend box in the upper right of `plot` (the plotting area in pixels), laid out like
-/// plotters' series labels but with text widths estimated, not measured (see [`titled`]).
+/// The corners a legend box may sit in, in order of preference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Corner {
+    TopRight,
+    TopLeft,
+    BottomRight,
+    BottomLeft,
+}
+
+/// A legend's box size and the spacing inside it, in pixels.
+struct LegendLayout {
+    w: i32,
+    h: i32,
+    row: i32,
+    margin: i32,
+    swatch_area: i32,
+    swatch: i32,
+}
+
+/// Gap between a legend box and the plotting area's edges, in pixels.
+const LEGEND_PAD: i32 = 5;
+
+/// The legend box for `entries`, laid out like plotters' series labels but with text widths
+/// estimated, not measured (see [`titled`]).
+fn legend_layout(entries: &[LegendEntry], style: &Style) -> LegendLayout {
+    let font_px = style.font(12.0).1;
+    let row = line_height(font_px);
+    let margin = style.px(6.0) as i32;
+    let swatch_area = style.px(30.0) as i32;
+    let text_w = entries
+        .iter()
+        .map(|e| text_width_estimate(&e.label, font_px))
+        .max()
+        .unwrap_or(0);
+    LegendLayout {
+        w: text_w + swatch_area + 2 * margin,
+        h: row * entries.len() as i32 + 2 * margin,
+        row,
+        margin,
+        swatch_area,
+        swatch: style.px(18.0) as i32,
+    }
+}
+
+/// The top-left pixel of a `size` box in `corner` of an `area`-sized plotting area.
+fn legend_origin(corner: Corner, area: (i32, i32), size: (i32, i32)) -> (i32, i32) {
+    let x = match corner {
+        Corner::TopRight | Corner::BottomRight => area.0 - size.0 - LEGEND_PAD,
+        Corner::TopLeft | Corner::BottomLeft => LEGEND_PAD,
+    };
+    let y = match corner {
+        Corner::TopRight | Corner::TopLeft => LEGEND_PAD,
+        Corner::BottomRight | Corner::BottomLeft => area.1 - size.1 - LEGEND_PAD,
+    };
+    (x, y)
+}
+
+/// How much of `traces` (polylines in the plotting area's pixels) a box at `origin` of `size`
+/// would hide: points sampled every ~3 pixels along every segment that fall inside it.
+fn hidden_samples(origin: (i32, i32), size: (i32, i32), traces: &[Vec<(i32, i32)>]) -> usize {
+    let (x0, y0, x1, y1) = (origin.0, origin.1, origin.0 + size.0, origin.1 + size.1);
+    let inside =
+        |x: f64, y: f64| x >= x0 as f64 && x <= x1 as f64 && y >= y0 as f64 && y <= y1 as f64;
+    let mut hidden = 0;
+    for trace in traces {
+        if let [only] = trace.as_slice() {
+            hidden += usize::from(inside(only.0 as f64, only.1 as f64));
+        }
+        for seg in trace.windows(2) {
+            let (a, b) = (seg[0], seg[1]);
+            // Segments entirely beside the box hide nothing (most of them).
+            if a.0.max(b.0) < x0 || a.0.min(b.0) > x1 || a.1.max(b.1) < y0 || a.1.min(b.1) > y1 {
+                continue;
+            }
+            let n = ((b.0 - a.0).abs().max((b.1 - a.1).abs()) / 3 + 1) as usize;
+            hidden += (0..=n)
+                .filter(|&i| {
+                    let f = i as f64 / n as f64;
+                    inside(
+                        a.0 as f64 + f * (b.0 - a.0) as f64,
+                        a.1 as f64 + f * (b.1 - a.1) as f64,
+                    )
+                })
+                .count();
+        }
+    }
+    hidden
+}
+
+/// The corner where a legend of `size` hides the least of `traces` (the upper right unless
+/// another hides less): a curve that runs along the top — BatchNorm's flat scale, the largest
+/// eigenvalue — is not covered by its own legend.
+fn legend_corner(area: (i32, i32), size: (i32, i32), traces: &[Vec<(i32, i32)>]) -> Corner {
+    let corners = [
+        Corner::TopRight,
+        Corner::TopLeft,
+        Corner::BottomRight,
+        Corner::BottomLeft,
+    ];
+    let mut best = (Corner::TopRight, usize::MAX);
+    for corner in corners {
+        let hidden = hidden_samples(legend_origin(corner, area, size), size, traces);
+        if hidden < best.1 {
+            best = (corner, hidden);
+        }
+    }
+    best.0
+}
+
+/// A legend box in `corner` of `plot` (the plotting area in pixels).
 fn draw_legend<DB: DrawingBackend>(
     plot: &DrawingArea<DB, Shift>,
     entries: &[LegendEntry],
+    layout: &LegendLayout,
+    corner: Corner,
     style: &Style,
 ) -> Result<(), String> {
     if entries.is_empty() {
         return Ok(());
     }
-    let font = style.font(12.0);
-    let row = line_height(font.1);
-    let margin = style.px(6.0) as i32;
-    let swatch_area = style.px(30.0) as i32;
-    let swatch = style.px(18.0) as i32;
-    let text_w = entries
-        .iter()
-        .map(|e| text_width_estimate(&e.label, font.1))
-        .max()
-        .unwrap_or(0);
-    let w = text_w + swatch_area + 2 * margin;
-    let h = row * entries.len() as i32 + 2 * margin;
-    let (area_w, _) = plot.dim_in_pixel();
-    let (x0, y0) = (area_w as i32 - w - 5, 5);
-    let corners = [(x0, y0), (x0 + w, y0 + h)];
+    let (area_w, area_h) = plot.dim_in_pixel();
+    let (x0, y0) = legend_origin(corner, (area_w as i32, area_h as i32), (layout.w, layout.h));
+    let corners = [(x0, y0), (x0 + layout.w, y0 + layout.h)];
     plot.draw(&Rectangle::new(corners, WHITE.mix(0.85).filled()))
         .map_err(err)?;
     plot.draw(&Rectangle::new(corners, GRID)).map_err(err)?;
-    let text = font
+    let text = style
+        .font(12.0)
         .into_font()
         .color(&BLACK)
         .pos(Pos::new(HPos::Left, VPos::Center));
     for (i, e) in entries.iter().enumerate() {
-        let y = y0 + margin + row * i as i32 + row / 2;
-        let x = x0 + margin;
-        plot.draw(&PathElement::new(vec![(x, y), (x + swatch, y)], e.line))
-            .map_err(err)?;
-        plot.draw_text(&e.label, &text, (x + swatch_area, y))
+        let y = y0 + layout.margin + layout.row * i as i32 + layout.row / 2;
+        let x = x0 + layout.margin;
+        plot.draw(&PathElement::new(
+            vec![(x, y), (x + layout.swatch, y)],
+            e.line,
+        ))
+        .map_err(err)?;
+        plot.draw_text(&e.label, &text, (x + layout.swatch_area, y))
             .map_err(err)?;
     }
     Ok(())
@@ -567,6 +669,50 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("drawing failed: {e:?}")
 }
 
+/// Where a level's label is anchored (its bottom left): just above the level, a little in from
+/// the left axis.
+fn level_label_at(chart: &LineChart, level: &Level) -> (f64, f64) {
+    let (lx0, lx1) = chart.x_range;
+    let (y_lo, y_hi) = chart.y_range;
+    let lift = (y_hi - y_lo) * 0.015;
+    let label_x = if chart.x_log {
+        lx0 * (lx1 / lx0).powf(0.02)
+    } else {
+        lx0 + (lx1 - lx0) * 0.02
+    };
+    (label_x, level.y + lift)
+}
+
+/// What a legend must not cover, as polylines in the plotting area's pixels (`to_px` maps data
+/// coordinates there): every drawn line, every level and a stroke through its label.
+fn pixel_traces(
+    chart: &LineChart,
+    lines: &[Line],
+    style: &Style,
+    to_px: impl Fn(f64, f64) -> (i32, i32),
+) -> Vec<Vec<(i32, i32)>> {
+    let mut traces: Vec<Vec<(i32, i32)>> = lines
+        .iter()
+        .filter(|l| !l.points.is_empty())
+        .map(|l| l.points.iter().map(|&(x, y)| to_px(x, y)).collect())
+        .collect();
+    let font_px = style.font(12.0).1;
+    for level in &chart.levels {
+        traces.push(vec![
+            to_px(chart.x_range.0, level.y),
+            to_px(chart.x_range.1, level.y),
+        ]);
+        let (lx, ly) = level_label_at(chart, level);
+        let (px, py) = to_px(lx, ly);
+        let mid = py - line_height(font_px) / 2;
+        traces.push(vec![
+            (px, mid),
+            (px + text_width_estimate(&level.label, font_px), mid),
+        ]);
+    }
+    traces
+}
+
 /// Draws a line chart filling `area`; returns its plotting frame.
 pub fn draw_line_chart<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -686,17 +832,9 @@ where
             shape,
         ))
         .map_err(err)?;
-        // The label sits just above the level, a little in from the left axis.
-        let (_, y_hi) = chart.y_range;
-        let lift = (y_hi - chart.y_range.0) * 0.015;
-        let label_x = if chart.x_log {
-            lx0 * (lx1 / lx0).powf(0.02)
-        } else {
-            lx0 + (lx1 - lx0) * 0.02
-        };
         ctx.draw_series(std::iter::once(Text::new(
             level.label.clone(),
-            (label_x, level.y + lift),
+            level_label_at(chart, level),
             // Anchored at its bottom: from the default top anchor the text hung down
             // across the dashed line it labels.
             style
@@ -707,8 +845,17 @@ where
         )))
         .map_err(err)?;
     }
-    draw_legend(&ctx.plotting_area().strip_coord_spec(), &legend, style)?;
     let (xs, ys) = ctx.plotting_area().get_pixel_range();
+    let layout = legend_layout(&legend, style);
+    let to_px = |x: f64, y: f64| {
+        let (px, py) = ctx.backend_coord(&(x, y));
+        (px - xs.start, py - ys.start)
+    };
+    let traces = pixel_traces(chart, &lines, style, to_px);
+    let area = (xs.end - xs.start, ys.end - ys.start);
+    let corner = legend_corner(area, (layout.w, layout.h), &traces);
+    let plot = ctx.plotting_area().strip_coord_spec();
+    draw_legend(&plot, &legend, &layout, corner, style)?;
     Ok(Frame {
         left: xs.start as f64,
         right: xs.end as f64,
@@ -1238,6 +1385,49 @@ pub fn svg(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 400×300 plotting area and a 100×40 legend.
+    const AREA: (i32, i32) = (400, 300);
+    const BOX: (i32, i32) = (100, 40);
+
+    #[test]
+    fn the_legend_stays_upper_right_when_that_hides_nothing() {
+        let low = vec![vec![(0, 280), (400, 290)]];
+        assert_eq!(legend_corner(AREA, BOX, &low), Corner::TopRight);
+        assert_eq!(legend_corner(AREA, BOX, &[]), Corner::TopRight);
+    }
+
+    #[test]
+    fn a_curve_along_the_top_sends_the_legend_to_a_free_corner() {
+        // BatchNorm's flat scale along the top, the vanilla one falling to the bottom right.
+        let traces = vec![vec![(0, 10), (400, 12)], vec![(0, 20), (400, 295)]];
+        assert_eq!(legend_corner(AREA, BOX, &traces), Corner::BottomLeft);
+    }
+
+    #[test]
+    fn a_long_segment_with_no_vertex_inside_the_box_still_counts() {
+        // Two points only (the sweep's reference lines): the segment crosses the upper right.
+        let diagonal = vec![vec![(0, 300), (400, 0)]];
+        let corner = legend_corner(AREA, BOX, &diagonal);
+        assert!(
+            matches!(corner, Corner::TopLeft | Corner::BottomRight),
+            "{corner:?}"
+        );
+        assert!(hidden_samples((295, 5), BOX, &diagonal) > 0);
+    }
+
+    #[test]
+    fn the_legend_box_sits_inside_the_area_in_every_corner() {
+        for corner in [
+            Corner::TopRight,
+            Corner::TopLeft,
+            Corner::BottomRight,
+            Corner::BottomLeft,
+        ] {
+            let (x, y) = legend_origin(corner, AREA, BOX);
+            assert!(x >= 0 && y >= 0 && x + BOX.0 <= AREA.0 && y + BOX.1 <= AREA.1);
+        }
+    }
 
     #[test]
     fn frame_maps_pixels_back_to_layers() {

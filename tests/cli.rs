@@ -218,3 +218,33 @@ fn the_sqrt_d_label_sits_above_its_line() {
         "label bottom {label_y} above the line at {line_y}"
     );
 }
+
+/// The legend box moves out of the way of the data: in the scale chart of the paper's Fig. 2,
+/// BatchNorm's flat line runs along the top and the vanilla scale falls to the bottom right,
+/// so the legend goes to the free lower left; where the upper right is free it stays there.
+#[test]
+fn the_legend_avoids_the_curves() {
+    let legend_box = |args: &[&str]| -> (f64, f64) {
+        let out = rankscope(args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let svg = stdout(&out);
+        let tag = svg
+            .split("<rect")
+            .find(|t| t.contains("opacity=\"0.85\""))
+            .expect("a legend box (the only translucent white rectangle)");
+        let attr = |name: &str| -> f64 {
+            let at = tag.find(&format!(" {name}=\"")).expect("attribute") + name.len() + 3;
+            tag[at..]
+                .split('"')
+                .next()
+                .expect("value")
+                .parse()
+                .expect("a number")
+        };
+        (attr("x"), attr("y"))
+    };
+    let (x, y) = legend_box(&["plot", "preset=fig2-linear&depth=2000", "--chart", "norm"]);
+    assert!(x < 480.0 && y > 270.0, "lower left of 960×540: ({x}, {y})");
+    let (x, y) = legend_box(&["plot", "preset=fig2-linear&depth=2000"]);
+    assert!(x > 480.0 && y < 270.0, "upper right of 960×540: ({x}, {y})");
+}
