@@ -724,18 +724,16 @@ pub fn draw_line_chart<DB: DrawingBackend>(
     let (y0, y1) = chart.y_range;
     match (chart.x_log, chart.y_log) {
         (false, false) => draw_lines_on(area, chart, style, x0..x1, y0..y1),
-        (true, false) => draw_lines_on(area, chart, style, log_axis(x0, x1), y0..y1),
-        (false, true) => draw_lines_on(area, chart, style, x0..x1, log_axis(y0, y1)),
-        (true, true) => draw_lines_on(area, chart, style, log_axis(x0, x1), log_axis(y0, y1)),
+        (true, false) => draw_lines_on(area, chart, style, log_axis(x0, x1, 8), y0..y1),
+        (false, true) => draw_lines_on(area, chart, style, x0..x1, log_axis(y0, y1, 8)),
+        (true, true) => draw_lines_on(area, chart, style, log_axis(x0, x1, 8), log_axis(y0, y1, 8)),
     }
 }
 
-/// Most labels a log axis of a line chart gets (the linear ones ask plotters for eight).
-const LOG_LABELS: usize = 8;
-
-/// A log axis over [lo, hi] with the ticks of [`log_ticks`].
-fn log_axis(lo: f64, hi: f64) -> WithKeyPoints<LogCoord<f64>> {
-    let (bold, light) = log_ticks(lo, hi, LOG_LABELS);
+/// A log axis over [lo, hi] with the ticks of [`log_ticks`], at most `max_labels` labelled (as
+/// many as the chart asks plotters for on its linear axes).
+fn log_axis(lo: f64, hi: f64, max_labels: usize) -> WithKeyPoints<LogCoord<f64>> {
+    let (bold, light) = log_ticks(lo, hi, max_labels);
     (lo..hi)
         .log_scale()
         .with_key_points(bold)
@@ -1062,7 +1060,7 @@ fn draw_heatmap<DB: DrawingBackend>(
     // Index 1 at the top: the y range runs from k + 0.5 down to 0.5.
     let y_spec = (k + 0.5)..0.5;
     if panel.x_log {
-        heatmap_on(area, panel, style, (x0..x1).log_scale(), (x0, x1), y_spec)
+        heatmap_on(area, panel, style, log_axis(x0, x1, 5), (x0, x1), y_spec)
     } else {
         heatmap_on(area, panel, style, x0..x1, (x0, x1), y_spec)
     }
