@@ -111,18 +111,7 @@ mod tests {
     fn predicts_says_which_metrics_predicted_metric_gives() {
         let p = Params::parse("act=linear&norm=none").expect("valid");
         let sv0 = [3.0, 2.0, 1.0];
-        use Metric::*;
-        let all = [
-            NumericalRank,
-            SoftRank,
-            ParticipationRatio,
-            StableRank,
-            EffectiveRank,
-            OrthogonalityGap,
-            MeanAbsCos,
-            Log10Norm,
-        ];
-        for m in all {
+        for m in Metric::all() {
             let given = predicted_metric(&p, &sv0, 0.0, 5, m).is_some();
             assert_eq!(predicts(m), given, "{m:?}");
         }
