@@ -39,11 +39,13 @@
 //! * [`presets`] — the paper's figures and teaching presets, as named links.
 //! * [`scene`] — a view's data: main and twin runs, seed bands, the summary sentence.
 //! * [`plot`] — every chart, generic over plotters' `DrawingBackend`.
+//! * [`axis`] — `ChartAxis`, one coordinate type for linear and log chart axes, with readable log ticks.
 //! * [`captions`] — the words under the charts, by the rules that decide what they draw.
 //!
 //! The core knows nothing about JS or the DOM; `web` (wasm32 only) is the thin binding, and
 //! `canvas` (wasm32 only) the page's plotters backend (plotters-canvas with batched lines).
 
+pub mod axis;
 #[cfg(target_arch = "wasm32")]
 pub mod canvas;
 pub mod captions;

@@ -7,13 +7,12 @@
 //! Sizes are in device pixels; [`Style::scale`] (device pixel ratio × presentation font scale)
 //! multiplies every font and line, which keeps charts crisp on HiDPI screens and projectors.
 
+use crate::axis::{linear, ChartAxis};
 use crate::geometry::Geometry;
 use crate::params::{Axis, Detail, Metric, Norm, ViewKind};
 use crate::scene::{norm_label, RunKind, Scene};
 use crate::sweep;
 use crate::theory;
-use plotters::coord::combinators::{BindKeyPoints, LogCoord, WithKeyPoints};
-use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -722,77 +721,22 @@ pub fn draw_line_chart<DB: DrawingBackend>(
 ) -> Result<Frame, String> {
     let (x0, x1) = chart.x_range;
     let (y0, y1) = chart.y_range;
-    match (chart.x_log, chart.y_log) {
-        (false, false) => draw_lines_on(area, chart, style, x0..x1, y0..y1),
-        (true, false) => draw_lines_on(area, chart, style, log_axis(x0, x1, 8), y0..y1),
-        (false, true) => draw_lines_on(area, chart, style, x0..x1, log_axis(y0, y1, 8)),
-        (true, true) => draw_lines_on(area, chart, style, log_axis(x0, x1, 8), log_axis(y0, y1, 8)),
-    }
+    draw_lines_on(
+        area,
+        chart,
+        style,
+        ChartAxis::new(x0..x1, chart.x_log),
+        ChartAxis::new(y0..y1, chart.y_log),
+    )
 }
 
-/// A log axis over [lo, hi] with the ticks of [`log_ticks`], at most `max_labels` labelled (as
-/// many as the chart asks plotters for on its linear axes).
-fn log_axis(lo: f64, hi: f64, max_labels: usize) -> WithKeyPoints<LogCoord<f64>> {
-    let (bold, light) = log_ticks(lo, hi, max_labels);
-    (lo..hi)
-        .log_scale()
-        .with_key_points(bold)
-        .with_light_points(light)
-}
-
-/// The labelled and the grid values of a log axis over [lo, hi] (0 < lo < hi), at most
-/// `max_labels` labelled: powers of ten where the axis spans three or more (every k-th where
-/// there are too many), else steps of 1, 2, 5, else every integer mantissa. plotters labels
-/// powers of ten only, starting from the first it finds above `lo` — and finds 1 for
-/// lo = 0.1, whose logarithm rounds up past −1 — so a log axis over one decade (the
-/// orthogonality gap, a sweep over widths 8–256, a short depth) was left with one label.
-fn log_ticks(lo: f64, hi: f64, max_labels: usize) -> (Vec<f64>, Vec<f64>) {
-    let within = |v: f64| v >= lo * (1.0 - 1e-9) && v <= hi * (1.0 + 1e-9);
-    let (k0, k1) = (lo.log10().floor() as i32 - 1, hi.log10().ceil() as i32 + 1);
-    let at = |mantissas: &[f64]| -> Vec<f64> {
-        (k0..=k1)
-            .flat_map(|k| mantissas.iter().map(move |m| m * 10f64.powi(k)))
-            .filter(|&v| within(v))
-            .collect()
-    };
-    let digits = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0];
-    let powers = at(&[1.0]);
-    let bold = if powers.len() >= 3 {
-        // Every step-th decade, counted from 10⁰ so that 1 keeps its label.
-        let step = powers.len().div_ceil(max_labels.max(1)) as i32;
-        powers
-            .iter()
-            .copied()
-            .filter(|v| (v.log10().round() as i32).rem_euclid(step) == 0)
-            .collect()
-    } else {
-        let steps = at(&[1.0, 2.0, 5.0]);
-        let all = at(&digits);
-        if steps.len() >= 3 || all.len() > max_labels {
-            steps
-        } else {
-            all
-        }
-    };
-    // Grid lines at every integer mantissa while there are few decades, as plotters draws them.
-    let light = if k1 - k0 <= 12 { at(&digits) } else { powers };
-    (bold, light)
-}
-
-fn draw_lines_on<DB, XR, YR>(
+fn draw_lines_on<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     chart: &LineChart,
     style: &Style,
-    x_spec: XR,
-    y_spec: YR,
-) -> Result<Frame, String>
-where
-    DB: DrawingBackend,
-    XR: AsRangedCoord<Value = f64>,
-    XR::CoordDescType: ValueFormatter<f64>,
-    YR: AsRangedCoord<Value = f64>,
-    YR::CoordDescType: ValueFormatter<f64>,
-{
+    x_spec: ChartAxis,
+    y_spec: ChartAxis,
+) -> Result<Frame, String> {
     area.fill(&WHITE).map_err(err)?;
     let m = style.px(10.0);
     let inner = titled(
@@ -1058,27 +1002,19 @@ fn draw_heatmap<DB: DrawingBackend>(
     let x1 = panel.depth.max(last).max(x0 + 1.0);
     let k = panel.k.max(1) as f64;
     // Index 1 at the top: the y range runs from k + 0.5 down to 0.5.
-    let y_spec = (k + 0.5)..0.5;
-    if panel.x_log {
-        heatmap_on(area, panel, style, log_axis(x0, x1, 5), (x0, x1), y_spec)
-    } else {
-        heatmap_on(area, panel, style, x0..x1, (x0, x1), y_spec)
-    }
+    let y_spec = linear((k + 0.5)..0.5);
+    let x_spec = ChartAxis::new(x0..x1, panel.x_log);
+    heatmap_on(area, panel, style, x_spec, (x0, x1), y_spec)
 }
 
-fn heatmap_on<DB, XR>(
+fn heatmap_on<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     panel: &Heatmap,
     style: &Style,
-    x_spec: XR,
+    x_spec: ChartAxis,
     (x0, x1): (f64, f64),
-    y_spec: std::ops::Range<f64>,
-) -> Result<Frame, String>
-where
-    DB: DrawingBackend,
-    XR: AsRangedCoord<Value = f64>,
-    XR::CoordDescType: ValueFormatter<f64>,
-{
+    y_spec: ChartAxis,
+) -> Result<Frame, String> {
     let m = style.px(8.0);
     let inner = titled(&area.margin(m, m, m, m), &panel.title, style.font(15.0))?;
     let mut ctx = ChartBuilder::on(&inner)
@@ -1190,7 +1126,7 @@ fn draw_colour_bar<DB: DrawingBackend>(
         .margin_bottom(style.px(44.0))
         .margin_right(style.px(30.0))
         .y_label_area_size(style.px(56.0))
-        .build_cartesian_2d(0.0..1.0, FLOOR..0.0)
+        .build_cartesian_2d(linear(0.0..1.0), linear(FLOOR..0.0))
         .map_err(err)?;
     ctx.configure_mesh()
         .disable_mesh()
@@ -1255,7 +1191,7 @@ fn draw_scatter<DB: DrawingBackend>(
     let mut ctx = ChartBuilder::on(&inner)
         .x_label_area_size(style.px(34.0))
         .y_label_area_size(style.px(44.0))
-        .build_cartesian_2d(-extent..extent, -extent..extent)
+        .build_cartesian_2d(linear(-extent..extent), linear(-extent..extent))
         .map_err(err)?;
     ctx.configure_mesh()
         .x_desc(format!("PC 1 ({:.0}%)", geo.explained.0 * 100.0))
@@ -1320,7 +1256,7 @@ fn draw_cosines<DB: DrawingBackend>(
     let mut ctx = ChartBuilder::on(&inner)
         .x_label_area_size(style.px(34.0))
         .y_label_area_size(style.px(40.0))
-        .build_cartesian_2d(0.0..m as f64, m as f64..0.0)
+        .build_cartesian_2d(linear(0.0..m as f64), linear(m as f64..0.0))
         .map_err(err)?;
     ctx.configure_mesh()
         .disable_mesh()
@@ -1429,41 +1365,6 @@ pub fn svg(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_short_log_axis_gets_several_labels() {
-        let (bold, light) = log_ticks(0.1, 1.2, 8);
-        assert_eq!(
-            bold,
-            vec![0.1, 0.2, 0.5, 1.0],
-            "the orthogonality gap's decade"
-        );
-        assert_eq!(light.len(), 10, "grid at 0.1, 0.2, …, 0.9, 1: {light:?}");
-        let (bold, _) = log_ticks(8.0 / 1.2, 256.0 * 1.2, 8);
-        assert_eq!(
-            bold,
-            vec![10.0, 20.0, 50.0, 100.0, 200.0],
-            "the width sweep"
-        );
-        let (bold, _) = log_ticks(1.0, 50.0, 8);
-        assert_eq!(bold, vec![1.0, 2.0, 5.0, 10.0, 20.0, 50.0], "a short depth");
-        let (bold, _) = log_ticks(0.3, 0.9, 8);
-        assert_eq!(bold.len(), 7, "inside one decade every mantissa: {bold:?}");
-    }
-
-    #[test]
-    fn a_long_log_axis_labels_powers_of_ten_thinned_around_one() {
-        let (bold, _) = log_ticks(1.0, 50_000.0, 8);
-        assert_eq!(bold, vec![1.0, 10.0, 100.0, 1e3, 1e4]);
-        let (bold, light) = log_ticks(1e-16, 1.0, 8);
-        assert!(bold.len() <= 8 && bold.len() >= 4, "{bold:?}");
-        assert_eq!(
-            *bold.last().expect("labels"),
-            1.0,
-            "1 keeps its label: {bold:?}"
-        );
-        assert!(light.len() > bold.len());
-    }
 
     /// A 400×300 plotting area and a 100×40 legend.
     const AREA: (i32, i32) = (400, 300);
