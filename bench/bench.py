@@ -15,6 +15,8 @@ relaxed-SIMD build with fused multiply-adds (what Chromium loads; Node 20 needs
 (relaxed SIMD) runs inside headless Chromium (bench/chromium_bench.mjs). Each run is a fresh
 instance, whose first job starts in V8's baseline compiler; the 'warm' rows time a second run of
 the query in the same instance, the state of the page's workers from their second job on.
+The WASM jobs leave out what only the page shows (the twin runs and the samples' geometry at
+the last layer), as the native CLI's `run` and numpy's baseline do.
 
 Usage: python3 bench/bench.py [--repeat N]   (or `make bench`, which builds first)
 Numpy runs with OpenBLAS pinned to one thread. Timings are medians of N runs (default 5), the

@@ -24,6 +24,7 @@ try {
       const { Job } = await import('./www/pkg/rankscope.js');
       const run = () => {
         const t0 = performance.now();
+        // false: the runs and their measures only, no twin and no samples' panel (numpy's work).
         const job = new Job(q, false, 0, 1);
         let rows = 0;
         for (;;) {

@@ -36,6 +36,7 @@ if (args[0] === '--matmul') {
   const query = args[0];
   const run = () => {
     const t0 = performance.now();
+    // false: the runs and their measures only, no twin and no samples' panel (numpy's work).
     const job = new Job(query, false, 0, 1);
     let rows = 0;
     for (;;) {

@@ -82,6 +82,27 @@ fn job_streams_rows_of_both_runs_into_a_view() {
     );
 }
 
+/// The page's job ends with the samples' geometry at the last layer and carries the twin runs;
+/// a benchmark's job computes the main runs and their measures only (numpy's baseline's work).
+#[wasm_bindgen_test]
+fn only_the_pages_job_computes_the_twin_and_the_geometry() {
+    let query = "depth=4&width=6&batch=6";
+    for for_page in [true, false] {
+        let mut job = Job::new(query, for_page, 0, 1).expect("job");
+        let (mut twin_rows, mut geometry) = (0, false);
+        loop {
+            let out = job.step(50.0).expect("step");
+            twin_rows += array_len(&get(&get(&out, "batch"), "twin"));
+            geometry |= !get(&out, "geometry").is_undefined() && !get(&out, "geometry").is_null();
+            if get(&out, "done").as_bool() == Some(true) {
+                break;
+            }
+        }
+        assert_eq!(twin_rows > 0, for_page, "twin rows, for_page = {for_page}");
+        assert_eq!(geometry, for_page, "geometry, for_page = {for_page}");
+    }
+}
+
 #[wasm_bindgen_test]
 fn parts_split_the_runs_without_overlap() {
     let query = "depth=6&width=6&batch=6&seeds=3";
