@@ -346,19 +346,27 @@ function formatSeconds(s) {
 /** Asks before a computation beyond the budget; offers a coarser cadence when that is enough. */
 function showCostGuard(parsed, seconds) {
   const gflop = parsed.cost / 1e9;
-  $('cost-text').textContent = `This view needs about ${gflop < 10 ? gflop.toFixed(1) : Math.round(gflop)} GFLOP — roughly ${formatSeconds(seconds)} on this machine. `
-    + 'Compute it anyway (you can stop it at any time), evaluate the measures less often, or keep the previous view.';
   let every;
   try {
     every = coarser_every(parsed.query, BUDGET_SECONDS * throughput);
   } catch {
     every = undefined;
   }
+  // The text names exactly the choices the buttons below offer.
+  const keep = viewState ? 'keep the previous view' : 'show the default view';
+  const choices = every === undefined
+    ? `Compute it anyway (you can stop it at any time) or ${keep}. Evaluating the measures less often would not help: the layers themselves are the work.`
+    : `Compute it anyway (you can stop it at any time), evaluate the measures every ${every} layers instead, or ${keep}.`;
+  const amount = gflop < 10 ? gflop.toFixed(1) : Math.round(gflop).toLocaleString('en-US');
+  $('cost-text').textContent = `This view needs about ${amount} GFLOP — roughly ${formatSeconds(seconds)} on this machine. ${choices}`;
   setHidden($('cost-coarse'), every === undefined);
   $('cost-coarse').textContent = every === undefined ? '' : `Evaluate every ${every} layers instead`;
   $('cost-coarse').dataset.every = every === undefined ? '' : String(every);
   setHidden($('cost-guard'), false);
   $('cost-cancel').textContent = viewState ? 'Keep the previous view' : 'Show the default view';
+  // Before any view is drawn the summary still says the simulator is loading: say what the
+  // page waits for instead.
+  if (!viewState) setText('summary', 'Nothing computed yet: this view is expensive — choose above.');
   setStatus('confirm');
   $('cost-run').focus();
 }

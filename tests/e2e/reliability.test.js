@@ -14,8 +14,11 @@ test('an enormous view asks first; nothing runs until the user says so', async (
   const page = await openPage(site.browser, `${site.server.url}?depth=50000&width=512&batch=512`);
   await waitStatus(page, 'confirm');
   assert.equal(await page.isVisible('#cost-guard'), true);
-  assert.match(await page.textContent('#cost-text'), /GFLOP — roughly \d+ (hours|minutes)/);
+  const text = await page.textContent('#cost-text');
+  assert.match(text, /about [\d,]+ GFLOP — roughly \d+ (hours|minutes)/);
   assert.equal(await page.isVisible('#cost-coarse'), false, 'no cadence can save this one');
+  assert.match(text, /less often would not help/, 'the text offers only what the buttons offer');
+  assert.match(await page.textContent('#summary'), /Nothing computed yet/, 'not "loading"');
   await screenshot(page, 'cost-guard');
   await page.click('#cost-cancel');
   await waitStatus(page);
@@ -29,13 +32,15 @@ test('when evaluating every layer is what costs, the guard offers a coarser cade
   const page = await openPage(site.browser, `${site.server.url}?depth=2000&width=32&batch=512&every=1`);
   await waitStatus(page, 'confirm');
   assert.equal(await page.isVisible('#cost-coarse'), true);
+  const every = (await page.textContent('#cost-coarse')).match(/every (\d+) layers/)[1];
+  assert.match(await page.textContent('#cost-text'), new RegExp(`every ${every} layers instead`));
   await page.click('#cost-coarse');
   await page.waitForFunction(() => document.body.dataset.status !== 'confirm');
   // The link follows a started computation within URL_DEFER_MS (150 ms; see deferURL).
   await page.waitForFunction(() => new URL(location.href).searchParams.get('every') !== '1', null, { timeout: 2000 })
     .catch(() => {}); // the assertion below names the value if it never changed
-  const every = await page.evaluate(() => new URL(location.href).searchParams.get('every'));
-  assert.ok(Number(every) > 1, `every=${every}`);
+  const linked = await page.evaluate(() => new URL(location.href).searchParams.get('every'));
+  assert.equal(linked, every, 'the link takes the offered cadence');
   await page.click('#cancel').catch(() => {}); // no need to finish it
   await page.context().close();
 });
