@@ -488,6 +488,13 @@ function partCount(p) {
   return Math.min(WORKER_COUNT, runs);
 }
 
+/** The animation and export controls act on a computed view: the page starts with them
+ *  disabled (a first visit may wait at the cost guard, or fail to load the module) and enables
+ *  them once, with the first view. */
+function enableViewControls() {
+  for (const id of ['play', 'step', 'export-csv', 'export-chart', 'export-png', 'export-svg']) $(id).disabled = false;
+}
+
 function compute() {
   jobId += 1;
   jobDone = false;
@@ -495,6 +502,7 @@ function compute() {
   clearTimeout(streamTimer);
   streamTimer = null;
   if (view) view.free();
+  else enableViewControls();
   view = new View(state.query);
   viewJobId = jobId;
   jobStart = performance.now();

@@ -19,10 +19,14 @@ test('an enormous view asks first; nothing runs until the user says so', async (
   assert.equal(await page.isVisible('#cost-coarse'), false, 'no cadence can save this one');
   assert.match(text, /less often would not help/, 'the text offers only what the buttons offer');
   assert.match(await page.textContent('#summary'), /Nothing computed yet/, 'not "loading"');
+  for (const id of ['play', 'step', 'export-csv', 'export-png', 'export-svg']) {
+    assert.equal(await page.isDisabled(`#${id}`), true, `${id}: nothing to animate or export yet`);
+  }
   await screenshot(page, 'cost-guard');
   await page.click('#cost-cancel');
   await waitStatus(page);
   assert.equal(param(page, 'depth'), '50', 'back to a view that runs');
+  assert.equal(await page.isDisabled('#export-csv'), false, 'a computed view can be exported');
   assert.equal(await page.isHidden('#cost-guard'), true);
   assert.deepEqual(page.errors, []);
   await page.context().close();
