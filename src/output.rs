@@ -38,6 +38,16 @@ pub fn csv(rows: &[Row]) -> String {
     out
 }
 
+/// The width sweep's CSV: the header with a leading `width` column, then one line per row of
+/// every width (`rows` as `(width, row)`), so the depth-averaged points can be recomputed.
+pub fn sweep_csv(rows: &[(usize, Row)]) -> String {
+    let mut out = format!("width,{CSV_HEADER}\n");
+    for (width, row) in rows {
+        out.push_str(&format!("{width},{}\n", csv_line(row)));
+    }
+    out
+}
+
 /// A JSON string literal (quotes, backslashes and control characters escaped).
 pub fn json_string(s: &str) -> String {
     let mut out = String::from("\"");

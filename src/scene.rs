@@ -138,6 +138,15 @@ impl Scene {
             .collect()
     }
 
+    /// Every row of the sweep as `(width, row)`: by width, then seed, then layer.
+    pub fn sweep_table(&self) -> Vec<(usize, Row)> {
+        sweep::WIDTHS
+            .iter()
+            .zip(&self.sweep_rows)
+            .flat_map(|(&width, seeds)| seeds.iter().flatten().map(move |r| (width, r.clone())))
+            .collect()
+    }
+
     /// Whether every width of the sweep reached the full depth for every seed.
     fn sweep_complete(&self) -> bool {
         let depth = self.params.depth;
@@ -426,6 +435,36 @@ mod tests {
             }
         }
         scene
+    }
+
+    #[test]
+    fn the_sweep_table_holds_every_width_and_seed_and_its_csv_names_the_width() {
+        let p = Params::parse("view=sweep&depth=6&seeds=2").expect("valid");
+        let mut scene = Scene::new(&p);
+        for q in crate::sweep::runs(&p) {
+            for seed in q.run_seeds() {
+                let mut sim = Simulation::new(&q, seed);
+                while !sim.is_done() {
+                    scene
+                        .push_sweep(q.width, sim.advance(4))
+                        .expect("own width");
+                }
+            }
+        }
+        let table = scene.sweep_table();
+        let widths: Vec<usize> = table.iter().map(|(w, _)| *w).collect();
+        assert!(widths.windows(2).all(|w| w[0] <= w[1]), "ordered by width");
+        for &w in crate::sweep::WIDTHS {
+            let rows = table.iter().filter(|(x, _)| *x == w).count();
+            assert_eq!(rows, 2 * 7, "width {w}: 2 seeds × layers 0..=6 every layer");
+        }
+        let csv = crate::output::sweep_csv(&table);
+        let mut lines = csv.lines();
+        let header = lines.next().expect("header");
+        assert_eq!(header, format!("width,{}", crate::output::CSV_HEADER));
+        let first = lines.next().expect("a row");
+        assert!(first.starts_with("8,1,0,"), "{first}");
+        assert_eq!(csv.lines().count(), 1 + table.len());
     }
 
     #[test]

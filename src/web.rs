@@ -728,8 +728,12 @@ impl View {
         self.scene.is_complete()
     }
 
-    /// The main run's rows (every seed) as the CLI's CSV.
+    /// The main run's rows (every seed) as the CLI's CSV; in the width sweep every width's
+    /// rows, with a leading `width` column.
     pub fn csv(&self) -> String {
+        if self.scene.params.view == ViewKind::Sweep {
+            return output::sweep_csv(&self.scene.sweep_table());
+        }
         output::csv(&self.scene.rows(RunKind::Main))
     }
 }

@@ -385,7 +385,10 @@ function wireCostGuard() {
   });
 }
 
+/** The terminal command for this view: its rows (`run`), or for the width sweep its chart
+ *  (`plot`; `run` computes the depth view of the same link). */
 function cliCommand() {
+  if (state.params.view === 'sweep') return `rankscope plot '${state.query}' -o ${fileStem()}.svg`;
   return `rankscope run '${state.query}'`;
 }
 
@@ -459,10 +462,18 @@ function applyPresentation(p) {
     if (id !== 'every') $(id).disabled = sweep;
     setText(`${id}-help`, sweep ? text : DEPTH_HELP[id]);
   }
-  for (const sel of ['.chart-spectrum', '.chart-norm', '#geometry-figure', '#player']) {
+  // The sweep has no depth charts and nothing to animate; its chart and data still export.
+  for (const sel of ['.chart-spectrum', '.chart-norm', '#geometry-figure', '#play', '#step', 'label[for=speed]', '#speed']) {
     const el = document.querySelector(sel);
     if (!el.hasAttribute('data-hidden-by-link')) setHidden(el, sweep);
   }
+  $('export-chart').disabled = sweep || !view;
+  setAttr($('export-chart'), 'title', sweep ? 'The width sweep exports its one chart' : 'Which chart the PNG and SVG buttons export');
+}
+
+/** The chart the PNG and SVG buttons export: the sweep has only its main chart. */
+function exportedChart() {
+  return state.params.view === 'sweep' ? 'rank' : $('export-chart').value;
 }
 
 // ---------- worker ----------
@@ -492,7 +503,8 @@ function partCount(p) {
  *  disabled (a first visit may wait at the cost guard, or fail to load the module) and enables
  *  them once, with the first view. */
 function enableViewControls() {
-  for (const id of ['play', 'step', 'export-csv', 'export-chart', 'export-png', 'export-svg']) $(id).disabled = false;
+  for (const id of ['play', 'step', 'export-csv', 'export-png', 'export-svg']) $(id).disabled = false;
+  $('export-chart').disabled = state.params.view === 'sweep';
 }
 
 function compute() {
@@ -975,7 +987,8 @@ function download(blob, name) {
 
 function fileStem() {
   const p = state.params;
-  return p.preset ? `rankscope-${p.preset}` : `rankscope-d${p.width}-n${p.batch}-L${p.depth}-${p.norm}`;
+  if (p.preset) return `rankscope-${p.preset}`;
+  return p.view === 'sweep' ? `rankscope-sweep-L${p.depth}-${p.norm}` : `rankscope-d${p.width}-n${p.batch}-L${p.depth}-${p.norm}`;
 }
 
 function exportCsv() {
@@ -986,7 +999,7 @@ function exportCsv() {
 /** The chosen chart at 2400 px wide (slides), drawn by the same code on an offscreen canvas. */
 function exportPng() {
   if (!view) return;
-  const name = $('export-chart').value;
+  const name = exportedChart();
   const onScreen = $(`chart-${name}`);
   const canvas = document.createElement('canvas');
   canvas.width = 2400;
@@ -1008,7 +1021,7 @@ function exportPng() {
 
 function exportSvg() {
   if (!view) return;
-  const name = $('export-chart').value;
+  const name = exportedChart();
   const canvas = $(`chart-${name}`);
   const h = Math.round(1200 * (canvas.clientHeight / Math.max(1, canvas.clientWidth)) || 600);
   try {

@@ -156,6 +156,25 @@ async function downloadOf(page, selector) {
   return { name: dl.suggestedFilename(), data: readFileSync(await dl.path()) };
 }
 
+test('the width sweep exports its chart and every width\'s rows, and its CLI command draws it', async () => {
+  const context = await site.browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${site.server.url}?view=sweep&depth=12&norm=bn0&metric=participation_ratio`);
+  await waitStatus(page, 'ready', 60000);
+  assert.equal(await page.isVisible('#play'), false, 'nothing to animate in the sweep');
+  assert.equal(await page.isDisabled('#export-chart'), true, 'the sweep has one chart');
+  const csv = await downloadOf(page, '#export-csv');
+  const lines = csv.data.toString().trim().split('\n');
+  assert.equal(lines[0], `width,${CSV_HEADER}`);
+  const widths = new Set(lines.slice(1).map((l) => l.split(',')[0]));
+  assert.deepEqual([...widths], ['8', '16', '32', '64', '128', '256']);
+  assert.match(csv.name, /^rankscope-sweep-L12-bn0\.csv$/);
+  const svg = (await downloadOf(page, '#export-svg')).data.toString();
+  assert.ok(svg.startsWith('<svg') && svg.includes('vs width'), 'the sweep chart as SVG');
+  assert.match(await page.textContent('#cli-command'), /^rankscope plot '.*view=sweep.*' -o rankscope-sweep-L12-bn0\.svg$/);
+  await context.close();
+});
+
 test('exports: CSV with the CLI header, high-resolution PNG and SVG of every chart, the CLI command', async () => {
   const context = await site.browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
