@@ -501,10 +501,10 @@ function partCount(p) {
 
 /** The animation and export controls act on a computed view: the page starts with them
  *  disabled (a first visit may wait at the cost guard, or fail to load the module) and enables
- *  them once, with the first view. */
+ *  them once, with the first view. (The chart selector follows the view kind in
+ *  applyPresentation, which runs right after.) */
 function enableViewControls() {
   for (const id of ['play', 'step', 'export-csv', 'export-png', 'export-svg']) $(id).disabled = false;
-  $('export-chart').disabled = state.params.view === 'sweep';
 }
 
 function compute() {
