@@ -23,7 +23,8 @@ COMMANDS:
     run        Simulate and print one row of rank measures per evaluated layer per seed.
                CSV columns: seed,layer,numerical_rank,soft_rank,participation_ratio,
                stable_rank,effective_rank,orthogonality_gap,mean_abs_cos,log10_norm
-               (seed is the actual seed of each run when seeds > 1).
+               (seed is the actual seed of each run when seeds > 1). With view=sweep:
+               every width's rows (d = N = 8 … 256), with a leading width column.
     spectrum   Print the singular values of H/‖H‖_F at each evaluated layer
                (CSV columns: seed,layer,sigma_1,…,sigma_k with k = min(width, batch)).
     plot       Draw one of the page's charts as SVG (to stdout, or to FILE with -o): the
@@ -50,7 +51,8 @@ QUERY (the same keys as the page's links; every key optional):
     preset=NAME               start from a preset (fig2-linear, fig3a, fig3b, …);
                               the other keys override it
     metric=…, xaxis=lin|log, yaxis=lin|log, detail=spectrum|top10,
-    view=depth|sweep          what the charts show (used by `plot`)
+    view=depth|sweep          what the charts show (`plot` draws it; `run` prints
+                              the sweep's rows, `spectrum` needs depth)
     layer=…, fs=…, embed=0|1, hide=…
                               page presentation settings; accepted, unused here
 
@@ -176,10 +178,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = if command == Command::Plot {
-        plot(&params, &options)
-    } else {
-        simulate(&params, command == Command::Spectrum, options.format)
+    let sweep = params.view == ViewKind::Sweep;
+    if sweep && command == Command::Spectrum {
+        return usage_error(
+            "`spectrum` prints one depth view's singular values; the width sweep's runs have \
+             6 different widths (drop view=sweep, or use `run` for the sweep's measures)",
+        );
+    }
+    let result = match command {
+        Command::Plot => plot(&params, &options),
+        Command::Run if sweep => simulate_sweep(&params, options.format),
+        _ => simulate(&params, command == Command::Spectrum, options.format),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -222,6 +231,47 @@ fn plot(params: &Params, o: &Options) -> io::Result<bool> {
         None => io::stdout().write_all(svg.as_bytes())?,
     }
     Ok(true)
+}
+
+/// Runs the width sweep (every width, every seed), streaming CSV rows with a leading `width`
+/// column as they are computed — the page's CSV export of the sweep; returns false if a run
+/// stopped early.
+fn simulate_sweep(params: &Params, format: Format) -> io::Result<bool> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    if format == Format::Csv {
+        out.write_all(output::sweep_csv(&[]).as_bytes())?;
+    }
+    let mut all_rows = Vec::new();
+    let mut errors = Vec::new();
+    for p in sweep::runs(params) {
+        for seed in p.run_seeds() {
+            let mut sim = Simulation::new(&p, seed);
+            while !sim.is_done() {
+                let rows = sim.advance(1000);
+                if format == Format::Csv {
+                    for row in &rows {
+                        out.write_all((output::sweep_csv_line(p.width, row) + "\n").as_bytes())?;
+                    }
+                    out.flush()?;
+                } else {
+                    all_rows.extend(rows.into_iter().map(|r| (p.width, r)));
+                }
+            }
+            if let Some(e) = sim.error() {
+                errors.push(format!("width {} seed {seed}: {e}", p.width));
+            }
+        }
+    }
+    if format == Format::Json {
+        let doc = output::sweep_json(&params.to_query(), &all_rows, &errors);
+        out.write_all(doc.as_bytes())?;
+    }
+    out.flush()?;
+    for e in &errors {
+        eprintln!("rankscope: run stopped early: {e}");
+    }
+    Ok(errors.is_empty())
 }
 
 /// Runs every seed, streaming CSV rows as they are computed; returns false if a run stopped early.

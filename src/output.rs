@@ -43,9 +43,30 @@ pub fn csv(rows: &[Row]) -> String {
 pub fn sweep_csv(rows: &[(usize, Row)]) -> String {
     let mut out = format!("width,{CSV_HEADER}\n");
     for (width, row) in rows {
-        out.push_str(&format!("{width},{}\n", csv_line(row)));
+        out.push_str(&sweep_csv_line(*width, row));
+        out.push('\n');
     }
     out
+}
+
+/// One line of [`sweep_csv`]: the width, then the row as [`csv_line`] writes it.
+pub fn sweep_csv_line(width: usize, row: &Row) -> String {
+    format!("{width},{}", csv_line(row))
+}
+
+/// The width sweep as JSON: like [`json`], each row with a leading `width` key.
+pub fn sweep_json(query: &str, rows: &[(usize, Row)], errors: &[String]) -> String {
+    let rows: Vec<String> = rows
+        .iter()
+        .map(|(width, row)| format!("{{\"width\":{width},{}", &json_row(row)[1..]))
+        .collect();
+    let errors: Vec<String> = errors.iter().map(|e| json_string(e)).collect();
+    format!(
+        "{{\"query\":{},\"rows\":[\n{}\n],\"errors\":[{}]}}\n",
+        json_string(query),
+        rows.join(",\n"),
+        errors.join(",")
+    )
 }
 
 /// A JSON string literal (quotes, backslashes and control characters escaped).

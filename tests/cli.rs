@@ -248,3 +248,36 @@ fn the_legend_avoids_the_curves() {
     let (x, y) = legend_box(&["plot", "preset=fig2-linear&depth=2000"]);
     assert!(x > 480.0 && y < 270.0, "upper right of 960×540: ({x}, {y})");
 }
+
+/// `run` prints the width sweep of a `view=sweep` link — every width, with a leading width
+/// column, as the page's CSV export of the sweep — and `spectrum` refuses it with a reason.
+#[test]
+fn run_prints_the_width_sweep_and_spectrum_refuses_it() {
+    let out = rankscope(&["run", "view=sweep&depth=3&seeds=2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some(format!("width,{CSV_HEADER}").as_str()));
+    let widths: Vec<&str> = lines.map(|l| l.split(',').next().expect("cell")).collect();
+    for w in ["8", "16", "32", "64", "128", "256"] {
+        let rows = widths.iter().filter(|&&x| x == w).count();
+        assert_eq!(rows, 2 * 4, "width {w}: 2 seeds × layers 0..=3");
+    }
+    let json = stdout(&rankscope(&[
+        "run",
+        "view=sweep&depth=2",
+        "--format",
+        "json",
+    ]));
+    assert!(
+        json.contains("\"rows\":[\n{\"width\":8,\"seed\":1,\"layer\":0,"),
+        "{json}"
+    );
+    let refused = rankscope(&["spectrum", "view=sweep"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("drop view=sweep"),
+        "{}",
+        stderr(&refused)
+    );
+}

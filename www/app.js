@@ -385,10 +385,9 @@ function wireCostGuard() {
   });
 }
 
-/** The terminal command for this view: its rows (`run`), or for the width sweep its chart
- *  (`plot`; `run` computes the depth view of the same link). */
+/** The terminal command that prints this view's rows (the sweep's too: the CSV export's
+ *  format); `rankscope plot` with the same link draws its chart. */
 function cliCommand() {
-  if (state.params.view === 'sweep') return `rankscope plot '${state.query}' -o ${fileStem()}.svg`;
   return `rankscope run '${state.query}'`;
 }
 
