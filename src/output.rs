@@ -60,13 +60,7 @@ pub fn sweep_json(query: &str, rows: &[(usize, Row)], errors: &[String]) -> Stri
         .iter()
         .map(|(width, row)| format!("{{\"width\":{width},{}", &json_row(row)[1..]))
         .collect();
-    let errors: Vec<String> = errors.iter().map(|e| json_string(e)).collect();
-    format!(
-        "{{\"query\":{},\"rows\":[\n{}\n],\"errors\":[{}]}}\n",
-        json_string(query),
-        rows.join(",\n"),
-        errors.join(",")
-    )
+    json_document(query, &rows, errors)
 }
 
 /// A JSON string literal (quotes, backslashes and control characters escaped).
@@ -106,6 +100,11 @@ pub fn json_row(row: &Row) -> String {
 /// The JSON document: the canonical query, the rows and the errors of runs that stopped early.
 pub fn json(query: &str, rows: &[Row], errors: &[String]) -> String {
     let rows: Vec<String> = rows.iter().map(json_row).collect();
+    json_document(query, &rows, errors)
+}
+
+/// `{"query": …, "rows": [one object per line], "errors": […]}`.
+fn json_document(query: &str, rows: &[String], errors: &[String]) -> String {
     let errors: Vec<String> = errors.iter().map(|e| json_string(e)).collect();
     format!(
         "{{\"query\":{},\"rows\":[\n{}\n],\"errors\":[{}]}}\n",
