@@ -93,7 +93,7 @@ fn prediction_sentence(p: &Params) -> String {
 fn level_sentence(p: &Params) -> String {
     let sqrt_d = (p.width as f64).sqrt();
     let level = theory::bn_reference(p);
-    if level < sqrt_d {
+    if theory::batch_caps_reference(p) {
         format!(
             "Green: the batch size N = {}, the ceiling of any rank here (√d = {sqrt_d:.1} is \
              above it).",

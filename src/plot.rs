@@ -258,7 +258,8 @@ fn legend_corner(area: (i32, i32), size: (i32, i32), traces: &[Vec<(i32, i32)>])
     best.0
 }
 
-/// A legend box in `corner` of `plot` (the plotting area in pixels).
+/// A legend box with `entries` (at least one) in `corner` of `plot` (the plotting area in
+/// pixels).
 fn draw_legend<DB: DrawingBackend>(
     plot: &DrawingArea<DB, Shift>,
     entries: &[LegendEntry],
@@ -266,9 +267,6 @@ fn draw_legend<DB: DrawingBackend>(
     corner: Corner,
     style: &Style,
 ) -> Result<(), String> {
-    if entries.is_empty() {
-        return Ok(());
-    }
     let (area_w, area_h) = plot.dim_in_pixel();
     let (x0, y0) = legend_origin(corner, (area_w as i32, area_h as i32), (layout.w, layout.h));
     let corners = [(x0, y0), (x0 + layout.w, y0 + layout.h)];
@@ -508,7 +506,7 @@ pub fn rank_chart(scene: &Scene) -> LineChart {
     if metric.is_rank() {
         let p = &scene.params;
         let reference = theory::bn_reference(p);
-        let label = if reference < (p.width as f64).sqrt() {
+        let label = if theory::batch_caps_reference(p) {
             format!("N = {}", p.batch)
         } else {
             format!("√d = {reference:.1}")
@@ -834,16 +832,18 @@ fn draw_lines_on<DB: DrawingBackend>(
         .map_err(err)?;
     }
     let (xs, ys) = ctx.plotting_area().get_pixel_range();
-    let layout = legend_layout(&legend, style);
-    let to_px = |x: f64, y: f64| {
-        let (px, py) = ctx.backend_coord(&(x, y));
-        (px - xs.start, py - ys.start)
-    };
-    let traces = pixel_traces(chart, &lines, style, to_px);
-    let area = (xs.end - xs.start, ys.end - ys.start);
-    let corner = legend_corner(area, (layout.w, layout.h), &traces);
-    let plot = ctx.plotting_area().strip_coord_spec();
-    draw_legend(&plot, &legend, &layout, corner, style)?;
+    if !legend.is_empty() {
+        let layout = legend_layout(&legend, style);
+        let to_px = |x: f64, y: f64| {
+            let (px, py) = ctx.backend_coord(&(x, y));
+            (px - xs.start, py - ys.start)
+        };
+        let traces = pixel_traces(chart, &lines, style, to_px);
+        let area = (xs.end - xs.start, ys.end - ys.start);
+        let corner = legend_corner(area, (layout.w, layout.h), &traces);
+        let plot = ctx.plotting_area().strip_coord_spec();
+        draw_legend(&plot, &legend, &layout, corner, style)?;
+    }
     Ok(Frame {
         left: xs.start as f64,
         right: xs.end as f64,

@@ -103,6 +103,12 @@ pub fn bn_reference(p: &Params) -> f64 {
     (p.width as f64).sqrt().min(p.batch as f64)
 }
 
+/// Whether the batch size N, not √d, sets [`bn_reference`] (N < √d): the chart labels the level
+/// "N = …" and its caption says why.
+pub fn batch_caps_reference(p: &Params) -> bool {
+    (p.batch as f64) < (p.width as f64).sqrt()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
