@@ -32,14 +32,8 @@ pub fn captions(p: &Params) -> Captions {
 /// The main chart's caption: what the lines are, then the dashed prediction and the green level
 /// only where [`crate::plot::rank_chart`] draws them (and why not, for the prediction).
 pub fn rank_caption(p: &Params) -> String {
-    if p.view == ViewKind::Sweep {
-        return format!(
-            "The chosen measure averaged over all layers, for networks of width d = N = {} … {} \
-             (log–log axes). Dashed: lines ∝ √d and ∝ d through the narrowest point; the title \
-             gives the fitted slope.",
-            crate::sweep::WIDTHS[0],
-            crate::sweep::WIDTHS[crate::sweep::WIDTHS.len() - 1],
-        );
+    if p.view.is_sweep() {
+        return sweep_caption(p);
     }
     let mut parts = vec![lines_sentence(p)];
     parts.push(prediction_sentence(p));
@@ -47,6 +41,44 @@ pub fn rank_caption(p: &Params) -> String {
         parts.push(level_sentence(p));
     }
     parts.join(" ")
+}
+
+/// The width sweep's caption: which widths and batches ran, then the dashed laws and the level
+/// exactly as [`crate::plot::sweep_chart`] draws them ([`theory::sweep_laws`],
+/// [`theory::sweep_ceiling`]).
+fn sweep_caption(p: &Params) -> String {
+    let widths = crate::sweep::WIDTHS;
+    let (first, last) = (widths[0], widths[widths.len() - 1]);
+    let runs = if p.view == ViewKind::SweepFixedN {
+        format!(
+            "networks of width d = {first} … {last}, each on a batch of N = {}",
+            p.batch
+        )
+    } else {
+        format!("networks of width d = N = {first} … {last}")
+    };
+    let laws: Vec<&str> = theory::sweep_laws(p).iter().map(|l| l.label).collect();
+    let dashed = match laws.as_slice() {
+        [] => "No dashed line: theory gives no power law in d for this measure here.".to_string(),
+        [one] => format!("Dashed: a line {one} through the narrowest point."),
+        many => format!(
+            "Dashed: lines {} through the narrowest point.",
+            many.join(" and ")
+        ),
+    };
+    let floor = if theory::sweep_laws(p).iter().any(|l| l.power < 0.0) {
+        " (the 2021 floor of order N/√d)"
+    } else {
+        ""
+    };
+    let dashed = dashed.replacen(" through", &format!("{floor} through"), 1);
+    let ceiling = theory::sweep_ceiling(p)
+        .map(|n| format!(" The level N = {n} is the batch size, which no rank can pass."))
+        .unwrap_or_default();
+    format!(
+        "The chosen measure averaged over all layers, for {runs} (log–log axes). {dashed}{ceiling} \
+         The title gives the fitted slope."
+    )
 }
 
 /// What the solid and light lines are (and the bands, with several seeds).
@@ -213,5 +245,31 @@ mod tests {
     fn the_sweep_has_its_own_caption() {
         let c = caption("view=sweep");
         assert!(c.rank.contains("averaged over all layers") && c.rank.contains("8 … 256"));
+        assert!(c.rank.contains("lines ∝ √d and ∝ d"), "{}", c.rank);
+    }
+
+    #[test]
+    fn the_fixed_n_sweeps_caption_names_its_batch_and_only_the_laws_drawn() {
+        let gap = caption("view=sweep_fixed_n&batch=8&metric=orthogonality_gap");
+        assert!(
+            gap.rank.contains("each on a batch of N = 8"),
+            "{}",
+            gap.rank
+        );
+        assert!(
+            gap.rank.contains("a line ∝ 1/√d (the 2021 floor"),
+            "{}",
+            gap.rank
+        );
+        assert!(!gap.rank.contains("√d and") && !gap.rank.contains("level N"));
+        let rank = caption("view=sweep_fixed_n&batch=8&metric=soft_rank");
+        assert!(rank.rank.contains("a line ∝ √d through"), "{}", rank.rank);
+        assert!(
+            rank.rank.contains("level N = 8 is the batch size"),
+            "{}",
+            rank.rank
+        );
+        let cos = caption("view=sweep&metric=mean_abs_cos");
+        assert!(cos.rank.contains("No dashed line"), "{}", cos.rank);
     }
 }

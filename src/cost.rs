@@ -42,7 +42,7 @@ fn run_cost(p: &Params) -> Cost {
 /// Work of the whole view of `p`.
 pub fn estimate(p: &Params) -> Cost {
     let runs: Vec<Params> = match p.view {
-        ViewKind::Sweep => sweep::runs(p),
+        ViewKind::Sweep | ViewKind::SweepFixedN => sweep::runs(p),
         ViewKind::Depth => vec![p.clone(), p.twin()],
     };
     runs.iter().fold(
@@ -64,7 +64,7 @@ pub fn estimate(p: &Params) -> Cost {
 /// The smallest cadence `every` that brings the view under `budget` flops, if the layers alone
 /// fit; `None` when no cadence is enough (or the view is already under budget).
 pub fn coarser_every(p: &Params, budget: f64) -> Option<u32> {
-    if estimate(p).total() <= budget || p.view == ViewKind::Sweep {
+    if estimate(p).total() <= budget || p.view.is_sweep() {
         return None;
     }
     let mut every = p.eval_every();

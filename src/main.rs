@@ -2,7 +2,7 @@
 //! `rankscope run 'depth=5000&width=32&batch=32&norm=bn'` prints the same numbers the page plots.
 
 use rankscope::output;
-use rankscope::params::{Params, ViewKind, KEYS};
+use rankscope::params::{Params, KEYS};
 use rankscope::plot::{self, ChartKind, Style};
 use rankscope::run::{run_all, Simulation};
 use rankscope::scene::{RunKind, Scene};
@@ -24,7 +24,8 @@ COMMANDS:
                CSV columns: seed,layer,numerical_rank,soft_rank,participation_ratio,
                stable_rank,effective_rank,orthogonality_gap,mean_abs_cos,log10_norm
                (seed is the actual seed of each run when seeds > 1). With view=sweep:
-               every width's rows (d = N = 8 … 256), with a leading width column.
+               every width's rows (d = N = 8 … 256), with a leading width column;
+               view=sweep_fixed_n: the same at the query's batch N for every width.
     spectrum   Print the singular values of H/‖H‖_F at each evaluated layer
                (CSV columns: seed,layer,sigma_1,…,sigma_k with k = min(width, batch)).
     plot       Draw one of the page's charts as SVG (to stdout, or to FILE with -o): the
@@ -51,7 +52,9 @@ QUERY (the same keys as the page's links; every key optional):
     preset=NAME               start from a preset (fig2-linear, fig3a, fig3b, …);
                               the other keys override it
     metric=…, xaxis=lin|log, yaxis=lin|log, detail=spectrum|top10,
-    view=depth|sweep          what the charts show (`plot` draws it; `run` prints
+    view=depth|sweep|sweep_fixed_n
+                              what the charts show: depth, or width sweep with
+                              N = d or N = batch (`plot` draws it; `run` prints
                               the sweep's rows, `spectrum` needs depth)
     layer=…, fs=…, embed=0|1, hide=…
                               page presentation settings; accepted, unused here
@@ -178,11 +181,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let sweep = params.view == ViewKind::Sweep;
+    let sweep = params.view.is_sweep();
     if sweep && command == Command::Spectrum {
         return usage_error(
             "`spectrum` prints one depth view's singular values; the width sweep's runs have \
-             6 different widths (drop view=sweep, or use `run` for the sweep's measures)",
+             6 different widths (use view=depth, or `run` for the sweep's measures)",
         );
     }
     let result = match command {
@@ -209,7 +212,7 @@ fn plot(params: &Params, o: &Options) -> io::Result<bool> {
             eprintln!("rankscope: run stopped early: seed {seed}: {e}");
         }
     };
-    if params.view == ViewKind::Sweep {
+    if params.view.is_sweep() {
         for p in sweep::runs(params) {
             let run = run_all(&p);
             scene

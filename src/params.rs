@@ -96,12 +96,15 @@ pub enum Detail {
     Top10,
 }
 
-/// The main view: measures against depth, or the width sweep (the paper's Fig. 3a).
+/// The main view: measures against depth, or a width sweep — with N = d (the 2020 paper's
+/// Fig. 3a) or with the batch N the link sets (the 2021 follow-up's gap against width, whose
+/// theory needs N ≤ d at every width).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum ViewKind {
     Depth,
     Sweep,
+    SweepFixedN,
 }
 
 /// Page elements a link may hide (`hide=depth,seed,…`); `embed=1` hides every control.
@@ -183,8 +186,11 @@ impl Keyword for Detail {
         &[(Detail::Spectrum, "spectrum"), (Detail::Top10, "top10")];
 }
 impl Keyword for ViewKind {
-    const ALL: &'static [(Self, &'static str)] =
-        &[(ViewKind::Depth, "depth"), (ViewKind::Sweep, "sweep")];
+    const ALL: &'static [(Self, &'static str)] = &[
+        (ViewKind::Depth, "depth"),
+        (ViewKind::Sweep, "sweep"),
+        (ViewKind::SweepFixedN, "sweep_fixed_n"),
+    ];
 }
 
 impl Activation {
@@ -256,6 +262,11 @@ impl Detail {
 impl ViewKind {
     pub fn name(self) -> &'static str {
         Keyword::name(self)
+    }
+
+    /// Either width sweep: the runs are [`crate::sweep::runs`], the chart is the sweep's.
+    pub fn is_sweep(self) -> bool {
+        self != ViewKind::Depth
     }
 }
 

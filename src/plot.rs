@@ -598,10 +598,12 @@ pub fn top_eigen_chart(scene: &Scene) -> LineChart {
     }
 }
 
-/// The width sweep: depth-averaged metric against d (log–log) with √d and d references scaled
-/// through the first point, and the fitted slope in the title.
+/// The width sweep: depth-averaged metric against d (log–log), the power laws theory gives
+/// ([`theory::sweep_laws`]) dashed through the first point, the batch's ceiling as a level in
+/// the fixed-N sweep, and the fitted slope in the title.
 pub fn sweep_chart(scene: &Scene) -> LineChart {
-    let metric = scene.params.metric;
+    let p = &scene.params;
+    let metric = p.metric;
     let points: Vec<(f64, f64)> = scene
         .sweep_points()
         .iter()
@@ -612,40 +614,56 @@ pub fn sweep_chart(scene: &Scene) -> LineChart {
         sweep::WIDTHS[sweep::WIDTHS.len() - 1] as f64,
     );
     let mut lines = vec![Line {
-        label: format!("{} (depth average)", norm_label(scene.params.norm)),
-        color: run_color(scene.params.norm),
+        label: format!("{} (depth average)", norm_label(p.norm)),
+        color: run_color(p.norm),
         opacity: 1.0,
         dashed: false,
         points: points.clone(),
         band: Vec::new(),
     }];
     if let Some(&(x, y)) = points.first() {
-        for (label, power, color) in [("∝ √d", 0.5, GREEN), ("∝ d", 1.0, INK)] {
-            let c = y / x.powf(power);
+        for (law, color) in theory::sweep_laws(p).into_iter().zip([GREEN, INK]) {
+            let c = y / x.powf(law.power);
             lines.push(Line {
-                label: label.into(),
+                label: law.label.into(),
                 color,
                 opacity: 0.8,
                 dashed: true,
-                points: vec![(w0, c * w0.powf(power)), (w1, c * w1.powf(power))],
+                points: vec![(w0, c * w0.powf(law.power)), (w1, c * w1.powf(law.power))],
                 band: Vec::new(),
             });
         }
     }
+    let levels: Vec<Level> = theory::sweep_ceiling(p)
+        .map(|n| Level {
+            y: n,
+            label: format!("N = {}", p.batch),
+        })
+        .into_iter()
+        .collect();
     let fit = sweep::log_log_fit(&points)
         .map(|(s, _)| format!(" — fitted slope {s:.2}"))
         .unwrap_or_default();
-    let y = log_range(&lines, (0.5, 512.0));
+    let (lo, hi) = log_range(&lines, (0.5, 512.0));
+    // The ceiling stays in view (the data approach it from below).
+    let hi = levels
+        .iter()
+        .fold(hi, |hi, l| hi.max(10f64.powf((l.y.log10() + 0.05).ceil())));
+    let x_label = if p.view == ViewKind::SweepFixedN {
+        format!("width d (batch N = {})", p.batch)
+    } else {
+        "width d (= batch N)".into()
+    };
     LineChart {
         title: format!("depth-averaged {} vs width{fit}", metric.label()),
-        x_label: "width d (= batch N)".into(),
+        x_label,
         y_label: metric.label().to_string(),
         x_log: true,
         y_log: true,
         x_range: (w0 / 1.2, w1 * 1.2),
-        y_range: y,
+        y_range: (lo, hi),
         lines,
-        levels: Vec::new(),
+        levels,
     }
 }
 
@@ -672,13 +690,18 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
 fn level_label_at(chart: &LineChart, level: &Level) -> (f64, f64) {
     let (lx0, lx1) = chart.x_range;
     let (y_lo, y_hi) = chart.y_range;
-    let lift = (y_hi - y_lo) * 0.015;
     let label_x = if chart.x_log {
         lx0 * (lx1 / lx0).powf(0.02)
     } else {
         lx0 + (lx1 - lx0) * 0.02
     };
-    (label_x, level.y + lift)
+    // 1.5 % of the axis's height above the level, in the axis's own scale.
+    let label_y = if chart.y_log {
+        level.y * (y_hi / y_lo).powf(0.015)
+    } else {
+        level.y + (y_hi - y_lo) * 0.015
+    };
+    (label_x, label_y)
 }
 
 /// What a legend must not cover, as polylines in the plotting area's pixels (`to_px` maps data
@@ -1333,7 +1356,7 @@ pub fn draw_chart<DB: DrawingBackend>(
 ) -> Result<Vec<Frame>, String> {
     let p = &scene.params;
     match chart {
-        ChartKind::Rank if p.view == ViewKind::Sweep => {
+        ChartKind::Rank if p.view.is_sweep() => {
             draw_line_chart(area, &sweep_chart(scene), style).map(|f| vec![f])
         }
         ChartKind::Rank => draw_line_chart(area, &rank_chart(scene), style).map(|f| vec![f]),
@@ -1504,6 +1527,72 @@ mod tests {
         assert!(title.chars().count() as f64 * 0.55 * f64::from(px) <= 300.0);
         assert_eq!(fitting_size(title, 26, 10), 13, "never below half");
         assert_eq!(fitting_size("", 17, 0), 17);
+    }
+
+    /// A computed width sweep of `q` (short runs).
+    fn sweep_scene(q: &str) -> Scene {
+        let p = crate::params::Params::parse(q).expect("valid");
+        let mut scene = Scene::new(&p);
+        for r in sweep::runs(&p) {
+            let mut sim = crate::run::Simulation::new(&r, r.seed);
+            while !sim.is_done() {
+                scene
+                    .push_sweep(r.width, sim.advance(8))
+                    .expect("own width");
+            }
+        }
+        scene
+    }
+
+    #[test]
+    fn the_sweep_draws_the_laws_of_its_measure_and_the_fixed_batchs_ceiling() {
+        let labels = |c: &LineChart| -> Vec<String> {
+            c.lines.iter().skip(1).map(|l| l.label.clone()).collect()
+        };
+        let tied = sweep_chart(&sweep_scene(
+            "view=sweep&depth=4&metric=participation_ratio",
+        ));
+        assert_eq!(labels(&tied), ["∝ √d", "∝ d"]);
+        assert!(tied.levels.is_empty() && tied.x_label.contains("= batch N"));
+        let gap = sweep_chart(&sweep_scene(
+            "view=sweep_fixed_n&batch=4&depth=4&norm=bn0&metric=orthogonality_gap",
+        ));
+        assert_eq!(labels(&gap), ["∝ 1/√d"]);
+        assert!(gap.levels.is_empty() && gap.x_label.contains("batch N = 4"));
+        // The law passes through the narrowest point and falls by √32 across the widths.
+        let (data, law) = (&gap.lines[0].points, &gap.lines[1].points);
+        assert!((law[0].1 - data[0].1).abs() < 1e-12 * data[0].1);
+        assert!((law[0].1 / law[1].1 - 32f64.sqrt()).abs() < 1e-9);
+        let rank = sweep_chart(&sweep_scene("view=sweep_fixed_n&batch=4&depth=4"));
+        assert_eq!(labels(&rank), ["∝ √d"]);
+        assert_eq!(rank.levels.len(), 1);
+        assert_eq!(
+            (rank.levels[0].y, rank.levels[0].label.as_str()),
+            (4.0, "N = 4")
+        );
+        assert!(
+            rank.y_range.1 >= 4.0,
+            "the ceiling is in view: {:?}",
+            rank.y_range
+        );
+        let cos = sweep_chart(&sweep_scene("view=sweep&depth=4&metric=mean_abs_cos"));
+        assert!(labels(&cos).is_empty(), "no law for mean |cos|");
+    }
+
+    #[test]
+    fn a_levels_label_sits_just_above_it_on_linear_and_log_axes() {
+        let level = Level {
+            y: 8.0,
+            label: "N = 8".into(),
+        };
+        let mut chart = sweep_chart(&sweep_scene("view=sweep_fixed_n&batch=8&depth=2"));
+        chart.y_range = (1.0, 100.0);
+        let (_, y) = level_label_at(&chart, &level);
+        // On the log axis 1.5 % of its height is a factor 100^0.015 ≈ 1.07, not +1.5 units.
+        assert!((y / 8.0 - 100f64.powf(0.015)).abs() < 1e-12, "{y}");
+        chart.y_log = false;
+        let (_, y) = level_label_at(&chart, &level);
+        assert!((y - (8.0 + 99.0 * 0.015)).abs() < 1e-12, "{y}");
     }
 
     #[test]

@@ -64,6 +64,16 @@ pub const PRESETS: &[Preset] = &[
         query: "depth=80&width=256&batch=16&norm=bn0&input=correlated&metric=orthogonality_gap&yaxis=log&seeds=4",
     },
     Preset {
+        name: "orthogonality-width",
+        title: "2021 follow-up — orthogonality gap vs width",
+        caption: "Daneshmand, Joudaki, Bach 2021: uncentred BN, the same batch of N = 8 samples at \
+                  every width d = 8 … 256 (N ≤ d, as the theorem needs). The depth-averaged \
+                  orthogonality gap falls as 1/√d — fitted slope close to −½ — the floor of order \
+                  N/√d that a wider net lowers. Switch to centred BatchNorm to see it stop near \
+                  1/N: centring makes the samples sum to zero, so they cannot all be orthogonal.",
+        query: "view=sweep_fixed_n&batch=8&depth=300&norm=bn0&metric=orthogonality_gap&seeds=4",
+    },
+    Preset {
         name: "layernorm",
         title: "Teaching — LayerNorm does not save a linear net",
         caption: "LayerNorm normalises each sample across neurons: for a linear net it only \

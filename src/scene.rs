@@ -263,7 +263,7 @@ impl Scene {
 
     /// Whether every run of the view has reached the full depth.
     pub fn is_complete(&self) -> bool {
-        if self.params.view == ViewKind::Sweep {
+        if self.params.view.is_sweep() {
             return self.sweep_complete();
         }
         let depth = self.params.depth;
@@ -278,7 +278,7 @@ impl Scene {
     /// The view in one sentence, for `#summary` and screen readers, e.g.
     /// "Depth 50, width 64, batch 64: soft rank 14.2 with BatchNorm, 3.1 without."
     pub fn summary(&self) -> String {
-        if self.params.view == ViewKind::Sweep {
+        if self.params.view.is_sweep() {
             return self.sweep_summary();
         }
         let p = &self.params;
@@ -320,7 +320,8 @@ impl Scene {
         )
     }
 
-    /// The sweep in one sentence: the fitted exponent of rank against width.
+    /// The sweep in one sentence: the fitted exponent of the measure against width, next to the
+    /// first law theory gives for it ([`crate::theory::sweep_laws`]).
     fn sweep_summary(&self) -> String {
         let p = &self.params;
         let points = self.sweep_points();
@@ -330,6 +331,11 @@ impl Scene {
             sweep::WIDTHS[0],
             sweep::WIDTHS[sweep::WIDTHS.len() - 1]
         );
+        let shape = if p.view == ViewKind::SweepFixedN {
+            format!("d = {widths} at N = {}", p.batch)
+        } else {
+            format!("d = N = {widths}")
+        };
         let depth = p.depth;
         let done = self
             .sweep_rows
@@ -340,8 +346,15 @@ impl Scene {
                     .all(|r| r.last().is_some_and(|row| row.layer == depth))
             })
             .count();
+        let law = crate::theory::sweep_laws(p)
+            .first()
+            .map(|l| format!(" ({} would be d^{:.2})", &l.label["∝ ".len()..], l.power))
+            .unwrap_or_default();
         let fit = crate::sweep::log_log_fit(&pairs)
-            .map(|(slope, _)| format!("grows as d^{slope:.2} (√d would be d^0.50)"))
+            .map(|(slope, _)| {
+                let verb = if slope < 0.0 { "falls" } else { "grows" };
+                format!("{verb} as d^{slope:.2}{law}")
+            })
             .unwrap_or_else(|| "is being computed".into());
         let progress = if done < sweep::WIDTHS.len() {
             format!(" ({done} of {} widths so far)", sweep::WIDTHS.len())
@@ -349,7 +362,7 @@ impl Scene {
             String::new()
         };
         format!(
-            "Width sweep d = N = {widths}, depth {}, {}: the depth-averaged {} {fit}{progress}.",
+            "Width sweep {shape}, depth {}, {}: the depth-averaged {} {fit}{progress}.",
             p.depth,
             norm_label(p.norm),
             p.metric.label()

@@ -1,22 +1,23 @@
-//! The width sweep (the paper's Fig. 3a): the same normalised chain at widths 8 … 256 with
-//! N = d, its depth-averaged rank against d on log–log axes, and the fitted slope (≈ ½ means
-//! rank ∝ √d).
+//! The width sweeps: the same chain at widths 8 … 256, its depth-averaged measure against d on
+//! log–log axes, and the fitted slope. With N = d (`view=sweep`, the paper's Fig. 3a) a slope
+//! ≈ ½ means rank ∝ √d; with the link's N at every width (`view=sweep_fixed_n`, the 2021
+//! follow-up) the orthogonality gap's slope ≈ −½ is its N/√d floor.
 
-use crate::params::Params;
+use crate::params::{Params, ViewKind};
 
 /// Widths swept, log-spaced.
 pub const WIDTHS: &[usize] = &[8, 16, 32, 64, 128, 256];
 /// About this many evaluated layers per width (every layer is still advanced).
 const EVAL_POINTS: u32 = 40;
 
-/// The runs of a sweep: one `Params` per width, N = d, metrics every ~depth/40 layers unless the
-/// link sets `every`.
+/// The runs of a sweep: one `Params` per width, N = d (or the link's N for
+/// [`ViewKind::SweepFixedN`]), metrics every ~depth/40 layers unless the link sets `every`.
 pub fn runs(p: &Params) -> Vec<Params> {
     WIDTHS
         .iter()
         .map(|&d| Params {
             width: d,
-            batch: d,
+            batch: batch_at(p, d),
             every: Some(
                 p.every
                     .unwrap_or_else(|| p.depth.div_ceil(EVAL_POINTS).max(1))
@@ -26,6 +27,15 @@ pub fn runs(p: &Params) -> Vec<Params> {
             ..p.clone()
         })
         .collect()
+}
+
+/// The batch size N of the sweep's run at width `d`.
+pub fn batch_at(p: &Params, d: usize) -> usize {
+    if p.view == ViewKind::SweepFixedN {
+        p.batch
+    } else {
+        d
+    }
 }
 
 /// Least-squares slope and intercept of ln y against ln x (points with x, y > 0).
@@ -70,5 +80,14 @@ mod tests {
         let r = runs(&p);
         assert_eq!(r.len(), WIDTHS.len());
         assert!(r.iter().all(|q| q.width == q.batch && q.every == Some(5)));
+    }
+
+    #[test]
+    fn the_fixed_n_sweep_keeps_the_links_batch_at_every_width() {
+        let p = Params::parse("depth=200&view=sweep_fixed_n&batch=8&width=32").expect("valid");
+        let r = runs(&p);
+        let widths: Vec<usize> = r.iter().map(|q| q.width).collect();
+        assert_eq!(widths, WIDTHS);
+        assert!(r.iter().all(|q| q.batch == 8 && q.every == Some(5)));
     }
 }

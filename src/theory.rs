@@ -8,9 +8,12 @@
 //! * Vanilla linear nets with orthogonal weights preserve the spectrum exactly: no collapse.
 //! * BatchNorm nets: the depth-averaged rank is Ω((1−τ)²√d) (Theorem 2), so √d is drawn as the
 //!   reference level (capped at N, the batch's own ceiling).
+//! * The width sweeps ([`sweep_laws`]): the depth-averaged rank grows as √d (Fig. 3a, N = d);
+//!   with uncentred BN and a fixed N ≤ d the orthogonality gap floors at order N/√d (the 2021
+//!   follow-up), so its depth average falls as 1/√d.
 
 use crate::metrics;
-use crate::params::{Activation, Init, Metric, Norm, Params};
+use crate::params::{Activation, Init, Metric, Norm, Params, ViewKind};
 
 /// Digamma ψ(x) for x > 0: recurrence up to x ≥ 10, then the asymptotic series (error < 1e-13).
 pub fn digamma(mut x: f64) -> f64 {
@@ -109,6 +112,48 @@ pub fn batch_caps_reference(p: &Params) -> bool {
     (p.batch as f64) < (p.width as f64).sqrt()
 }
 
+/// A power law d^power that the width sweep draws dashed through its narrowest point.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PowerLaw {
+    /// How the chart's legend names it: "∝ √d".
+    pub label: &'static str,
+    pub power: f64,
+}
+
+/// √d: the order of the depth-averaged rank of a BN chain (Theorem 2).
+const SQRT_D: PowerLaw = PowerLaw {
+    label: "∝ √d",
+    power: 0.5,
+};
+
+/// The power laws theory gives for the width sweep of `p`'s measure (empty outside a sweep):
+/// for a rank measure √d, and with N = d also d (full rank, the other reference of Fig. 3a);
+/// for the orthogonality gap at a fixed N, 1/√d (the 2021 floor of order N/√d — with N = d that
+/// floor is √d, above any gap, so no law). Mean |cos| and the norm have none.
+pub fn sweep_laws(p: &Params) -> Vec<PowerLaw> {
+    match (p.view, p.metric) {
+        (ViewKind::Depth, _) => Vec::new(),
+        (ViewKind::Sweep, m) if m.is_rank() => vec![
+            SQRT_D,
+            PowerLaw {
+                label: "∝ d",
+                power: 1.0,
+            },
+        ],
+        (ViewKind::SweepFixedN, m) if m.is_rank() => vec![SQRT_D],
+        (ViewKind::SweepFixedN, Metric::OrthogonalityGap) => vec![PowerLaw {
+            label: "∝ 1/√d",
+            power: -0.5,
+        }],
+        _ => Vec::new(),
+    }
+}
+
+/// The ceiling a rank measure of the fixed-N sweep cannot pass at any width: the batch size N.
+pub fn sweep_ceiling(p: &Params) -> Option<f64> {
+    (p.view == ViewKind::SweepFixedN && p.metric.is_rank()).then_some(p.batch as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +166,28 @@ mod tests {
             let given = predicted_metric(&p, &sv0, 0.0, 5, m).is_some();
             assert_eq!(predicts(m), given, "{m:?}");
         }
+    }
+
+    #[test]
+    fn sweep_laws_are_drawn_only_where_theory_states_them() {
+        let laws = |q: &str| -> Vec<f64> {
+            let p = Params::parse(q).expect("valid");
+            sweep_laws(&p).iter().map(|l| l.power).collect()
+        };
+        assert_eq!(laws("view=sweep&metric=participation_ratio"), [0.5, 1.0]);
+        assert_eq!(laws("view=sweep_fixed_n&metric=soft_rank"), [0.5]);
+        assert_eq!(laws("view=sweep_fixed_n&metric=orthogonality_gap"), [-0.5]);
+        assert!(laws("view=sweep&metric=orthogonality_gap").is_empty());
+        assert!(laws("view=sweep&metric=mean_abs_cos").is_empty());
+        assert!(laws("view=sweep_fixed_n&metric=log10_norm").is_empty());
+        assert!(laws("metric=soft_rank").is_empty(), "not a sweep");
+        let ceiling = |q: &str| sweep_ceiling(&Params::parse(q).expect("valid"));
+        assert_eq!(ceiling("view=sweep_fixed_n&batch=8"), Some(8.0));
+        assert_eq!(ceiling("view=sweep&batch=8"), None);
+        assert_eq!(
+            ceiling("view=sweep_fixed_n&batch=8&metric=orthogonality_gap"),
+            None
+        );
     }
 
     #[test]

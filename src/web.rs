@@ -14,7 +14,7 @@ use crate::captions::{captions, Captions};
 use crate::cost;
 use crate::geometry::{self, Geometry};
 use crate::output;
-use crate::params::{ParamError, Params, ViewKind};
+use crate::params::{ParamError, Params};
 use crate::plot::{self, ChartKind, Frame, Raster, Style};
 use crate::presets::PRESETS;
 use crate::run::{Row, Simulation};
@@ -253,7 +253,7 @@ impl Job {
         let params = Params::parse(query).map_err(|e| JsError::new(&e.to_string()))?;
         let twin = params.twin();
         let mut sims = Vec::new();
-        if params.view == ViewKind::Sweep {
+        if params.view.is_sweep() {
             // Widths one after another (the narrow ones finish first and show at once).
             for p in sweep::runs(&params) {
                 for seed in p.run_seeds() {
@@ -285,8 +285,8 @@ impl Job {
         Ok(Job {
             sims,
             weights,
-            sequential: params.view == ViewKind::Sweep,
-            geometry: for_page && params.view != ViewKind::Sweep,
+            sequential: params.view.is_sweep(),
+            geometry: for_page && !params.view.is_sweep(),
             depth: params.depth,
             cursor: 0,
             chunk: 1,
@@ -731,7 +731,7 @@ impl View {
     /// The main run's rows (every seed) as the CLI's CSV; in the width sweep every width's
     /// rows, with a leading `width` column.
     pub fn csv(&self) -> String {
-        if self.scene.params.view == ViewKind::Sweep {
+        if self.scene.params.view.is_sweep() {
             return output::sweep_csv(&self.scene.sweep_table());
         }
         output::csv(&self.scene.rows(RunKind::Main))

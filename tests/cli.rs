@@ -276,8 +276,30 @@ fn run_prints_the_width_sweep_and_spectrum_refuses_it() {
     let refused = rankscope(&["spectrum", "view=sweep"]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(
-        stderr(&refused).contains("drop view=sweep"),
+        stderr(&refused).contains("use view=depth"),
         "{}",
         stderr(&refused)
     );
+}
+
+#[test]
+fn the_fixed_n_sweep_runs_every_width_on_the_links_batch() {
+    let out = rankscope(&["run", "view=sweep_fixed_n&batch=4&depth=2&norm=bn0"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let header: Vec<&str> = text.lines().next().expect("header").split(',').collect();
+    let rank = header
+        .iter()
+        .position(|&h| h == "numerical_rank")
+        .expect("rank column");
+    let mut widths = Vec::new();
+    for line in text.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let r: f64 = cells[rank].parse().expect("a rank");
+        // With N = d the widest run would have rank ~256; a batch of 4 caps every width at 4.
+        assert!((1.0..=4.0).contains(&r), "{line}");
+        widths.push(cells[0].to_string());
+    }
+    widths.dedup();
+    assert_eq!(widths, ["8", "16", "32", "64", "128", "256"]);
 }

@@ -43,7 +43,10 @@ fn random_params(rng: &mut StdRng) -> Params {
         xaxis: pick(rng, &[Axis::Lin, Axis::Log]),
         yaxis: pick(rng, &[Axis::Lin, Axis::Log]),
         detail: pick(rng, &[Detail::Spectrum, Detail::Top10]),
-        view: pick(rng, &[ViewKind::Depth, ViewKind::Sweep]),
+        view: pick(
+            rng,
+            &[ViewKind::Depth, ViewKind::Sweep, ViewKind::SweepFixedN],
+        ),
         layer: if rng.random::<bool>() {
             Some(rng.random_range(0..=depth))
         } else {

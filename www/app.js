@@ -404,17 +404,24 @@ function showCaption(name) {
   setText('caption', preset ? preset.caption : '');
 }
 
-/** The help texts the width sweep replaces: its controls that do nothing there are disabled and
- * say why, and the cadence's default differs. The depth view's texts are the page's own. */
+/** Either width sweep (N = d, or the batch fixed at every width). */
+function isSweep(p) {
+  return p.view === 'sweep' || p.view === 'sweep_fixed_n';
+}
+
+/** The help texts the width sweeps replace: their controls that do nothing there are disabled
+ * and say why, and the cadence's default differs. The depth view's texts are the page's own.
+ * The batch is a live control of the fixed-N sweep (FIXED_N_HELP). */
 const SWEEP_HELP = {
-  width: 'Not used by the width sweep, which runs d = N = 8 … 256.',
-  batch: 'Not used by the width sweep, which runs d = N = 8 … 256.',
+  width: 'Not used by the width sweep, which runs d = 8 … 256.',
+  batch: 'Not used by this width sweep, which runs N = d. The other sweep keeps N fixed.',
   yaxis: 'Not used by the width sweep: its axes are always logarithmic.',
   xaxis: 'Not used by the width sweep: its axes are always logarithmic.',
   detail: 'Not used by the width sweep, which draws one chart.',
   every: 'Blank: about 40 evaluated layers per width. Every layer is always advanced.',
 };
 const DEPTH_HELP = {};
+const FIXED_N_HELP = { batch: 'The batch of every width in the sweep. The 2021 theory needs N ≤ d: 8 or less.' };
 
 const HIDE_TARGET = {
   header: () => document.querySelector('header.top'),
@@ -453,13 +460,15 @@ function applyPresentation(p) {
   const controlsLeft = [...document.querySelectorAll('#controls .field, #controls .toggle-row')].some((el) => !el.hidden);
   document.body.classList.toggle('no-controls', !controlsLeft);
   setHidden($('controls'), !controlsLeft);
-  const sweep = p.view === 'sweep';
-  // The sweep sets d = N and its axes itself, and draws no second chart: those controls would
-  // be dead there.
+  const sweep = isSweep(p);
+  // The sweeps set d (and N = d) and their axes themselves, and draw no second chart: those
+  // controls would be dead there.
   for (const [id, text] of Object.entries(SWEEP_HELP)) {
     DEPTH_HELP[id] ??= $(`${id}-help`).textContent;
-    if (id !== 'every') $(id).disabled = sweep;
-    setText(`${id}-help`, sweep ? text : DEPTH_HELP[id]);
+    const live = !sweep || id === 'every' || (p.view === 'sweep_fixed_n' && id in FIXED_N_HELP);
+    if (id !== 'every') $(id).disabled = !live;
+    const help = !sweep ? DEPTH_HELP[id] : (live && FIXED_N_HELP[id]) || text;
+    setText(`${id}-help`, help);
   }
   // The sweep has no depth charts and nothing to animate; its chart and data still export.
   for (const sel of ['.chart-spectrum', '.chart-norm', '#geometry-figure', '#play', '#step', 'label[for=speed]', '#speed']) {
@@ -472,7 +481,7 @@ function applyPresentation(p) {
 
 /** The chart the PNG and SVG buttons export: the sweep has only its main chart. */
 function exportedChart() {
-  return state.params.view === 'sweep' ? 'rank' : $('export-chart').value;
+  return isSweep(state.params) ? 'rank' : $('export-chart').value;
 }
 
 // ---------- worker ----------
@@ -494,7 +503,7 @@ function startWorkers() {
 
 /** How many workers a view's runs are spread over. */
 function partCount(p) {
-  const runs = p.view === 'sweep' ? 6 * p.seeds : 2 * p.seeds;
+  const runs = isSweep(p) ? 6 * p.seeds : 2 * p.seeds;
   return Math.min(WORKER_COUNT, runs);
 }
 
@@ -565,7 +574,7 @@ function finishJob(id) {
     setText('summary', view.summary());
     drawAll();
     markJob('charts');
-    if (state.params.view !== 'sweep' && !$('geometry-figure').hidden) {
+    if (!isSweep(state.params) && !$('geometry-figure').hidden) {
       const layer = state.params.layer ?? state.params.depth;
       if (finalGeometry && layer === state.params.depth) {
         geometryId = jobId;
@@ -925,7 +934,7 @@ function showCutoff() {
 }
 
 function togglePlay() {
-  if (!view || !jobDone || state.params.view === 'sweep') return;
+  if (!view || !jobDone || isSweep(state.params)) return;
   if (anim && anim.playing) {
     anim.playing = false;
     $('play').textContent = '▶ Play';
@@ -963,7 +972,7 @@ function togglePlay() {
 }
 
 function stepAnimation() {
-  if (!view || !jobDone || state.params.view === 'sweep') return;
+  if (!view || !jobDone || isSweep(state.params)) return;
   if (!anim) anim = { cutoff: 0, playing: false };
   if (anim.playing) togglePlay();
   anim.cutoff = Math.min(state.params.depth, Math.floor(anim.cutoff) + Math.max(1, Math.ceil(state.params.depth / 50)));
@@ -987,6 +996,7 @@ function download(blob, name) {
 function fileStem() {
   const p = state.params;
   if (p.preset) return `rankscope-${p.preset}`;
+  if (p.view === 'sweep_fixed_n') return `rankscope-sweep-n${p.batch}-L${p.depth}-${p.norm}`;
   return p.view === 'sweep' ? `rankscope-sweep-L${p.depth}-${p.norm}` : `rankscope-d${p.width}-n${p.batch}-L${p.depth}-${p.norm}`;
 }
 

@@ -266,6 +266,47 @@ test('the width sweep (Fig. 3a) computes with progress and reports the fitted sl
   await page.context().close();
 });
 
+test('the fixed-batch width sweep (2021 follow-up) runs every width on the chosen N and fits the gap\'s −½', async () => {
+  const context = await site.browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${site.server.url}?preset=orthogonality-width&depth=60&seeds=1`);
+  await waitStatus(page, 'ready', 60000);
+  assert.match(await page.textContent('#caption'), /Joudaki, Bach 2021/);
+  const summary = await page.textContent('#summary');
+  assert.match(summary, /Width sweep d = 8–256 at N = 8,/);
+  const m = summary.match(/falls as d\^(-[\d.]+) \(1\/√d would be d\^-0\.50\)/);
+  assert.ok(m, summary);
+  assert.ok(Number(m[1]) > -0.75 && Number(m[1]) < -0.3, `slope of order −½: ${m[1]}`);
+  assert.match(await page.textContent('#caption-rank'), /each on a batch of N = 8 .* a line ∝ 1\/√d \(the 2021 floor/);
+  assert.equal(await page.isDisabled('#width'), true, 'the sweep sets the width');
+  assert.equal(await page.isDisabled('#batch'), false, 'the batch is this sweep\'s own setting');
+  assert.match(await page.textContent('#batch-help'), /batch of every width/);
+  const csv = await downloadOf(page, '#export-csv');
+  const widths = new Set(csv.data.toString().trim().split('\n').slice(1).map((l) => l.split(',')[0]));
+  assert.deepEqual([...widths], ['8', '16', '32', '64', '128', '256']);
+  assert.ok(await inkFraction(page, 'chart-rank') > 0.02);
+  await screenshot(page, 'sweep-fixed-n');
+  // A new batch recomputes every width at it; the N = d sweep then disables the batch again.
+  await page.evaluate(() => {
+    const el = document.getElementById('batch');
+    el.value = '4';
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  await page.waitForFunction(() => /at N = 4,/.test(document.getElementById('summary').textContent));
+  await waitStatus(page, 'ready', 60000);
+  assert.equal(param(page, 'batch'), '4');
+  await page.selectOption('#view', 'sweep');
+  await waitStatus(page, 'ready', 60000);
+  assert.match(await page.textContent('#summary'), /Width sweep d = N = 8–256/);
+  assert.equal(await page.isDisabled('#batch'), true);
+  assert.match(await page.textContent('#batch-help'), /Not used by this width sweep, which runs N = d/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('with reduced motion the animation moves in ten discrete steps, not smoothly', async () => {
   const page = await openPage(site.browser, `${site.server.url}?depth=40&width=16&batch=16`);
   await page.emulateMedia({ reducedMotion: 'reduce' });
