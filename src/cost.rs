@@ -31,7 +31,7 @@ fn run_cost(p: &Params) -> Cost {
     if p.init == Init::Orthogonal {
         per_layer += 4.0 / 3.0 * d * d * d;
     }
-    let evals = (p.depth / p.eval_every()) as f64 + 2.0;
+    let evals = (p.depth / p.eval_every() + p.extra_log_evals()) as f64 + 2.0;
     let per_eval = 1.5 * d * n * d.min(n) + d * n * n;
     Cost {
         layers: per_layer * p.depth as f64,

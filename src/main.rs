@@ -48,7 +48,8 @@ QUERY (the same keys as the page's links; every key optional):
     seed=u64                  random seed                               [1]
     seeds=1..32               independent runs (seed, seed+1, …)        [1]
     every=1..depth            evaluate every k layers; default: every
-                              layer up to depth 500, else ~500 points   [auto]
+                              layer up to depth 500, else ~500 points
+                              plus layers 1…9 × 10^k (log axes)          [auto]
     preset=NAME               start from a preset (fig2-linear, fig3a, fig3b, …);
                               the other keys override it
     metric=…, xaxis=lin|log, yaxis=lin|log, detail=spectrum|top10,

@@ -20,6 +20,25 @@ pub const MAX_SEEDS: u32 = 32;
 /// Depths up to this are evaluated at every layer; deeper runs get about this many evaluation points.
 pub const AUTO_EVAL_POINTS: u32 = 500;
 
+/// Whether `layer` is m·10ᵏ with m = 1…9: the automatic cadence evaluates these too, so a
+/// log depth axis has points in its first decades (a grid of every 100th layer alone leaves
+/// layers 1–99, two of a 50,000-layer axis's five decades, empty).
+fn is_log_point(layer: u32) -> bool {
+    let mut m = layer;
+    while m >= 10 && m.is_multiple_of(10) {
+        m /= 10;
+    }
+    (1..=9).contains(&m)
+}
+
+/// The layers m·10ᵏ (m = 1…9) up to `depth`, ascending.
+fn log_points(depth: u32) -> impl Iterator<Item = u32> {
+    std::iter::successors(Some(1u32), |&p| p.checked_mul(10))
+        .take_while(move |&p| p <= depth)
+        .flat_map(move |p| (1..=9).filter_map(move |m| p.checked_mul(m)))
+        .filter(move |&l| l <= depth)
+}
+
 /// Elementwise nonlinearity F applied after normalisation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -292,7 +311,8 @@ pub struct Params {
     pub seed: u64,
     /// Independent runs (seeds `seed`, `seed+1`, …) to average.
     pub seeds: u32,
-    /// Evaluate metrics every k layers; `None` = automatic cadence ([`Params::eval_every`]).
+    /// Evaluate metrics every k layers; `None` = automatic cadence ([`Params::eval_every`], plus
+    /// the log-spaced layers of [`Params::is_eval_layer`]).
     pub every: Option<u32>,
     /// Metric the charts plot (view only).
     pub metric: Metric,
@@ -735,9 +755,25 @@ impl Params {
             .unwrap_or_else(|| self.depth.div_ceil(AUTO_EVAL_POINTS).max(1))
     }
 
-    /// Whether metrics are evaluated at `layer`: layer 0, every `eval_every` layers, and the last.
+    /// Whether metrics are evaluated at `layer`: layer 0, every `eval_every` layers, and the last;
+    /// with the automatic cadence also the log-spaced layers 1…9 × 10ᵏ ([`is_log_point`]).
     pub fn is_eval_layer(&self, layer: u32) -> bool {
-        layer == 0 || layer == self.depth || layer.is_multiple_of(self.eval_every())
+        layer == 0
+            || layer == self.depth
+            || layer.is_multiple_of(self.eval_every())
+            || (self.every.is_none() && is_log_point(layer))
+    }
+
+    /// How many of the automatic cadence's log-spaced layers are not on its grid already (0 for
+    /// an explicit `every`): the evaluations they add to ~depth/every.
+    pub fn extra_log_evals(&self) -> u32 {
+        if self.every.is_some() {
+            return 0;
+        }
+        let every = self.eval_every();
+        log_points(self.depth)
+            .filter(|&l| !l.is_multiple_of(every) && l != self.depth)
+            .count() as u32
     }
 
     /// The seeds of the independent runs: `seed`, `seed + 1`, … (wrapping).
@@ -805,6 +841,29 @@ mod tests {
         p.depth = 501;
         assert_eq!(p.eval_every(), 2);
         assert!(p.is_eval_layer(0) && p.is_eval_layer(501) && p.is_eval_layer(2));
-        assert!(!p.is_eval_layer(3));
+        assert!(!p.is_eval_layer(11) && !p.is_eval_layer(121));
+        // The log-spaced layers of the automatic cadence: 3 and 90 are, an explicit cadence has none.
+        assert!(p.is_eval_layer(3) && p.is_eval_layer(90) && p.is_eval_layer(300));
+        p.every = Some(2);
+        assert!(!p.is_eval_layer(3) && !p.is_eval_layer(11));
+        assert_eq!(p.extra_log_evals(), 0);
+    }
+
+    #[test]
+    fn log_points_are_one_to_nine_times_powers_of_ten() {
+        let upto = |d: u32| (1..=d).filter(|&l| is_log_point(l)).collect::<Vec<_>>();
+        assert_eq!(upto(25), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20]);
+        assert_eq!(upto(50_000).len(), 9 * 4 + 5);
+        assert_eq!(log_points(50_000).collect::<Vec<_>>(), upto(50_000));
+        assert!(is_log_point(40_000) && !is_log_point(45_000) && !is_log_point(0));
+        // Depth 50,000 at the auto cadence (every 100): 1–9 and 10–90 are new; 100 … 40,000
+        // lie on the grid.
+        let p = Params {
+            depth: 50_000,
+            ..Params::default()
+        };
+        assert_eq!(p.extra_log_evals(), 9 + 9);
+        let evaluated = (0..=p.depth).filter(|&l| p.is_eval_layer(l)).count() as u32;
+        assert_eq!(evaluated, 1 + 500 + p.extra_log_evals());
     }
 }

@@ -51,11 +51,14 @@ fn the_done_when_commands_show_collapse_and_plateau() {
     let bn = stdout(&rankscope(&["run", &format!("{q}&norm=bn")]));
     let none_rank = column(&none, "numerical_rank");
     let bn_rank = column(&bn, "numerical_rank");
-    assert_eq!(
-        none_rank.len(),
-        501,
-        "auto cadence: ~500 points plus the input"
-    );
+    // Auto cadence: the input, every 10th layer (500 points) and the log-spaced 1 … 9.
+    let layers = column(&none, "layer");
+    let expected: Vec<f64> = (0..10)
+        .chain((10..=5000).step_by(10))
+        .map(f64::from)
+        .collect();
+    assert_eq!(layers, expected);
+    assert_eq!(none_rank.len(), 510);
     assert!(*none_rank.last().expect("rows") <= 2.0);
     assert!((3.0..=20.0).contains(bn_rank.last().expect("rows")));
 }

@@ -423,6 +423,14 @@ const SWEEP_HELP = {
 const DEPTH_HELP = {};
 const FIXED_N_HELP = { batch: 'The batch of every width in the sweep. The 2021 theory needs N ≤ d: 8 or less.' };
 
+/** Whether control `id` of SWEEP_HELP acts in view `view`, and its help text there. */
+function controlInView(id, view) {
+  DEPTH_HELP[id] ??= $(`${id}-help`).textContent;
+  if (view === 'depth') return { live: true, help: DEPTH_HELP[id] };
+  if (view === 'sweep_fixed_n' && FIXED_N_HELP[id]) return { live: true, help: FIXED_N_HELP[id] };
+  return { live: id === 'every', help: SWEEP_HELP[id] };
+}
+
 const HIDE_TARGET = {
   header: () => document.querySelector('header.top'),
   spectrum: () => document.querySelector('.chart-spectrum'),
@@ -463,11 +471,9 @@ function applyPresentation(p) {
   const sweep = isSweep(p);
   // The sweeps set d (and N = d) and their axes themselves, and draw no second chart: those
   // controls would be dead there.
-  for (const [id, text] of Object.entries(SWEEP_HELP)) {
-    DEPTH_HELP[id] ??= $(`${id}-help`).textContent;
-    const live = !sweep || id === 'every' || (p.view === 'sweep_fixed_n' && id in FIXED_N_HELP);
+  for (const id of Object.keys(SWEEP_HELP)) {
+    const { live, help } = controlInView(id, p.view);
     if (id !== 'every') $(id).disabled = !live;
-    const help = !sweep ? DEPTH_HELP[id] : (live && FIXED_N_HELP[id]) || text;
     setText(`${id}-help`, help);
   }
   // The sweep has no depth charts and nothing to animate; its chart and data still export.
