@@ -57,21 +57,22 @@ fn sweep_caption(p: &Params) -> String {
     } else {
         format!("networks of width d = N = {first} … {last}")
     };
-    let laws: Vec<&str> = theory::sweep_laws(p).iter().map(|l| l.label).collect();
-    let dashed = match laws.as_slice() {
-        [] => "No dashed line: theory gives no power law in d for this measure here.".to_string(),
-        [one] => format!("Dashed: a line {one} through the narrowest point."),
-        many => format!(
-            "Dashed: lines {} through the narrowest point.",
-            many.join(" and ")
-        ),
-    };
-    let floor = if theory::sweep_laws(p).iter().any(|l| l.power < 0.0) {
+    let laws = theory::sweep_laws(p);
+    let labels: Vec<&str> = laws.iter().map(|l| l.label).collect();
+    // A falling law is the 2021 floor; say so.
+    let floor = if laws.iter().any(|l| l.power < 0.0) {
         " (the 2021 floor of order N/√d)"
     } else {
         ""
     };
-    let dashed = dashed.replacen(" through", &format!("{floor} through"), 1);
+    let dashed = match labels.as_slice() {
+        [] => "No dashed line: theory gives no power law in d for this measure here.".to_string(),
+        [one] => format!("Dashed: a line {one}{floor} through the narrowest point."),
+        many => format!(
+            "Dashed: lines {}{floor} through the narrowest point.",
+            many.join(" and ")
+        ),
+    };
     let ceiling = theory::sweep_ceiling(p)
         .map(|n| format!(" The level N = {n} is the batch size, which no rank can pass."))
         .unwrap_or_default();
