@@ -22,14 +22,19 @@ Usage: python3 bench/bench.py [--repeat N]   (or `make bench`, which builds firs
 Numpy runs with OpenBLAS pinned to one thread. Timings are medians of N runs (default 5), the
 implementations interleaved within each repetition so that drift of the machine hits them alike;
 every run is paired with a numpy run right before or after it (alternating), the ratio to numpy is
-taken within each pair, and the median and range of those ratios printed (numpy's time is the
-median of all its runs). 'best' is the ratio of the fastest run to numpy's fastest: on this VM
+taken within each pair, and the median of those ratios printed with a 90 % confidence interval
+for it and the number of pairs the implementation won (numpy's time is the median of all its
+runs). The interval is distribution-free (order statistics of the pairs' ratios, the binomial
+sign-test interval for a median): with 5 pairs it is the range of the ratios (94 %), with 15 the
+4th to 12th smallest (96 %). An interval wholly below 1 says the implementation is faster than
+numpy on this machine whatever its phase; one that contains 1 says five pairs cannot tell. 'best' is the ratio of the fastest run to numpy's fastest: on this VM
 interference only ever adds time (the same run moves by up to ×1.6 within seconds), so the
 fastest runs are the closest to each implementation's own speed (the convention of Python's
 timeit); the median ratio is the typical experience.
 Not a test: nothing here passes or fails on speed.
 """
 import argparse
+import math
 import os
 import platform
 import statistics
@@ -91,6 +96,22 @@ def time_script(cmd):
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def median_interval(values, level=0.9):
+    """The narrowest order-statistics interval [x(k), x(n+1−k)] that covers the median of the
+    distribution the values come from with probability ≥ level (independent draws; coverage
+    1 − 2·P(Binomial(n, ½) ≤ k − 1)); None when even the range covers less."""
+    x = sorted(values)
+    n = len(x)
+    best = None
+    below = 0.0  # P(Binomial(n, ½) ≤ k − 1)
+    for k in range(1, n // 2 + 1):
+        below += math.comb(n, k - 1) / 2 ** n
+        if 1 - 2 * below < level:
+            break
+        best = (x[k - 1], x[n - k])
+    return best
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
@@ -107,11 +128,13 @@ def main():
     print(f"peak f64 matrix multiply: OpenBLAS dgemm, 1 thread, 512³: {peak:.1f} GFLOP/s; "
           f"the WASM product kernel under Node, 256³: {wasm_peak:.1f} GFLOP/s (SIMD), "
           f"{fma_peak:.1f} GFLOP/s (relaxed SIMD, FMA)")
-    print("time = median of the repetitions; ×numpy = median (and range) over the repetitions of the")
-    print("ratio to the numpy run paired with each run (right before or after it); GF/s = nominal")
-    print("GFLOP / time; %pk = GF/s as a share of the OpenBLAS peak. 'warm': the query ran once")
-    print("untimed in the same instance first. best = fastest run / numpy's fastest run.")
-    header = f"{'workload':8} {'GFLOP':>6} {'implementation':>18} {'time s':>8} {'×numpy':>6} {'(range)':>11} {'best':>5} {'GF/s':>5} {'%pk':>4}"
+    print("time = median of the repetitions; ×numpy = median over the repetitions of the ratio to the")
+    print("numpy run paired with each run (right before or after it), with a 90 % confidence interval")
+    print("for that median (order statistics; the range at 5 repetitions); won = pairs in which the")
+    print("implementation was the faster; GF/s = nominal GFLOP / time; %pk = GF/s as a share of the")
+    print("OpenBLAS peak. 'warm': the query ran once untimed in the same instance first.")
+    print("best = fastest run / numpy's fastest run.")
+    header = f"{'workload':8} {'GFLOP':>6} {'implementation':>18} {'time s':>8} {'×numpy':>6} {'(90% CI)':>11} {'won':>5} {'best':>5} {'GF/s':>5} {'%pk':>4}"
     print(header)
     print("-" * len(header))
 
@@ -145,10 +168,12 @@ def main():
         for k, v in times.items():
             t = statistics.median(v)
             r = ratios.get(k, [1.0])
-            spread = f"({min(r):.2f}–{max(r):.2f})" if k != "numpy" else ""
+            interval = median_interval(r) if k != "numpy" else None
+            spread = f"({interval[0]:.2f}–{interval[1]:.2f})" if interval else ""
+            won = f"{sum(x < 1 for x in r)}/{len(r)}" if k != "numpy" else ""
             best = min(v) / min(times["numpy"])
             print(f"{name:8} {gflop:6.2f} {k:>18} {t:8.3f} {statistics.median(r):6.2f} "
-                  f"{spread:>11} {best:5.2f} {gflop / t:5.1f} {100 * gflop / t / peak:3.0f}%", flush=True)
+                  f"{spread:>11} {won:>5} {best:5.2f} {gflop / t:5.1f} {100 * gflop / t / peak:3.0f}%", flush=True)
 
 if __name__ == "__main__":
     main()
