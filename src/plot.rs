@@ -447,7 +447,29 @@ fn data_y_extent(lines: &[Line]) -> Option<(f64, f64)> {
     lo.is_finite().then_some((lo, hi))
 }
 
-/// A log axis range covering the positive data, padded to whole decades' tenths.
+/// The largest 1, 2 or 5 × 10ᵏ at or below `x` (> 0).
+fn nice_floor(x: f64) -> f64 {
+    let decade = 10f64.powf(x.log10().floor());
+    [5.0, 2.0, 1.0]
+        .into_iter()
+        .map(|m| m * decade)
+        .find(|&v| v <= x * (1.0 + 1e-12))
+        .unwrap_or(decade)
+}
+
+/// The smallest 1, 2 or 5 × 10ᵏ at or above `x` (> 0).
+fn nice_ceil(x: f64) -> f64 {
+    let decade = 10f64.powf(x.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * decade)
+        .find(|&v| v >= x * (1.0 - 1e-12))
+        .unwrap_or(10.0 * decade)
+}
+
+/// A log axis range covering the positive data: out to the nearest 1, 2 or 5 × 10ᵏ (a little
+/// headroom above), at least a factor of 2.5 wide. Whole decades wasted up to nine tenths of a
+/// decade: the fixed-N gap sweep's data, 0.097–0.57, got the axis 0.01–1, half of it empty.
 fn log_range(lines: &[Line], fallback: (f64, f64)) -> (f64, f64) {
     let positive: Vec<Line> = lines
         .iter()
@@ -459,8 +481,8 @@ fn log_range(lines: &[Line], fallback: (f64, f64)) -> (f64, f64) {
         .collect();
     match data_y_extent(&positive) {
         Some((lo, hi)) => {
-            let lo = 10f64.powf(lo.log10().floor());
-            let hi = 10f64.powf((hi.log10() + 0.05).ceil()).max(lo * 10.0);
+            let lo = nice_floor(lo);
+            let hi = nice_ceil(hi * 10f64.powf(0.05)).max(nice_ceil(lo * 2.5));
             (lo, hi)
         }
         None => fallback,
@@ -648,7 +670,7 @@ pub fn sweep_chart(scene: &Scene) -> LineChart {
     // The ceiling stays in view (the data approach it from below).
     let hi = levels
         .iter()
-        .fold(hi, |hi, l| hi.max(10f64.powf((l.y.log10() + 0.05).ceil())));
+        .fold(hi, |hi, l| hi.max(nice_ceil(l.y * 10f64.powf(0.05))));
     let x_label = if p.view == ViewKind::SweepFixedN {
         format!("width d (batch N = {})", p.batch)
     } else {
@@ -1593,6 +1615,30 @@ mod tests {
         chart.y_log = false;
         let (_, y) = level_label_at(&chart, &level);
         assert!((y - (8.0 + 99.0 * 0.015)).abs() < 1e-12, "{y}");
+    }
+
+    #[test]
+    fn log_ranges_end_at_one_two_or_five_times_a_power_of_ten() {
+        assert_eq!(nice_floor(0.0966), 0.05);
+        assert_eq!(nice_floor(0.2), 0.2);
+        assert_eq!(nice_floor(7.0), 5.0);
+        assert_eq!(nice_ceil(0.636), 1.0);
+        assert_eq!(nice_ceil(8.3), 10.0);
+        assert_eq!(nice_ceil(21.3), 50.0);
+        assert_eq!(nice_ceil(2.0), 2.0);
+        let line = |ys: &[f64]| Line {
+            label: String::new(),
+            color: INK,
+            opacity: 1.0,
+            dashed: false,
+            points: ys.iter().enumerate().map(|(i, &y)| (i as f64, y)).collect(),
+            band: Vec::new(),
+        };
+        // The gap sweep's data: 0.05–1, not 0.01–1.
+        assert_eq!(log_range(&[line(&[0.0966, 0.57])], (1.0, 2.0)), (0.05, 1.0));
+        // Nearly flat data still gets a readable span; non-positive values are left out.
+        assert_eq!(log_range(&[line(&[3.0, 3.1, 0.0])], (1.0, 2.0)), (2.0, 5.0));
+        assert_eq!(log_range(&[line(&[0.0])], (1.0, 2.0)), (1.0, 2.0));
     }
 
     #[test]
