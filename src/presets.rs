@@ -44,7 +44,9 @@ pub const PRESETS: &[Preset] = &[
         title: "Paper Fig. 3a — rank vs width",
         caption: "Daneshmand et al. 2020, Fig. 3a: the depth-averaged rank r(H) of the uncentred-BN \
                   chain (N = d) against the width d on log–log axes, with the √d and d reference \
-                  lines. The fitted slope is close to ½: BN keeps a rank of order √d.",
+                  lines. The fitted slope comes out near 0.6 here (about 0.55 once longer runs \
+                  average out the first layers' higher rank) — near ½, far from 0 (collapse) and \
+                  1 (full rank): BN keeps a rank of order √d.",
         query: "view=sweep&depth=300&norm=bn0&metric=participation_ratio",
     },
     Preset {
