@@ -58,7 +58,7 @@ fn sweep_caption(p: &Params) -> String {
         format!("networks of width d = N = {first} … {last}")
     };
     let laws = theory::sweep_laws(p);
-    let labels: Vec<&str> = laws.iter().map(|l| l.label).collect();
+    let labels: Vec<String> = laws.iter().map(|l| l.label()).collect();
     // A falling law is the 2021 floor; say so.
     let floor = if laws.iter().any(|l| l.power < 0.0) {
         " (the 2021 floor of order N/√d)"
@@ -251,7 +251,7 @@ mod tests {
 
     #[test]
     fn the_fixed_n_sweeps_caption_names_its_batch_and_only_the_laws_drawn() {
-        let gap = caption("view=sweep_fixed_n&batch=8&metric=orthogonality_gap");
+        let gap = caption("view=sweep_fixed_n&batch=8&norm=bn0&metric=orthogonality_gap");
         assert!(
             gap.rank.contains("each on a batch of N = 8"),
             "{}",
@@ -270,6 +270,8 @@ mod tests {
             "{}",
             rank.rank
         );
+        let centred = caption("view=sweep_fixed_n&batch=8&norm=bn&metric=orthogonality_gap");
+        assert!(centred.rank.contains("No dashed line"), "{}", centred.rank);
         let cos = caption("view=sweep&metric=mean_abs_cos");
         assert!(cos.rank.contains("No dashed line"), "{}", cos.rank);
     }

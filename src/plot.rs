@@ -647,7 +647,7 @@ pub fn sweep_chart(scene: &Scene) -> LineChart {
         for (law, color) in theory::sweep_laws(p).into_iter().zip([GREEN, INK]) {
             let c = y / x.powf(law.power);
             lines.push(Line {
-                label: law.label.into(),
+                label: law.label(),
                 color,
                 opacity: 0.8,
                 dashed: true,

@@ -348,7 +348,7 @@ impl Scene {
             .count();
         let law = crate::theory::sweep_laws(p)
             .first()
-            .map(|l| format!(" ({} would be d^{:.2})", &l.label["∝ ".len()..], l.power))
+            .map(|l| format!(" ({} would be d^{:.2})", l.name, l.power))
             .unwrap_or_default();
         let fit = crate::sweep::log_log_fit(&pairs)
             .map(|(slope, _)| {

@@ -115,34 +115,42 @@ pub fn batch_caps_reference(p: &Params) -> bool {
 /// A power law d^power that the width sweep draws dashed through its narrowest point.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PowerLaw {
-    /// How the chart's legend names it: "∝ √d".
-    pub label: &'static str,
+    /// The law in d: "√d".
+    pub name: &'static str,
     pub power: f64,
 }
 
-/// √d: the order of the depth-averaged rank of a BN chain (Theorem 2).
-const SQRT_D: PowerLaw = PowerLaw {
-    label: "∝ √d",
-    power: 0.5,
-};
+impl PowerLaw {
+    /// How the chart's legend and caption name it: "∝ √d".
+    pub fn label(self) -> String {
+        format!("∝ {}", self.name)
+    }
+}
 
 /// The power laws theory gives for the width sweep of `p`'s measure (empty outside a sweep):
-/// for a rank measure √d, and with N = d also d (full rank, the other reference of Fig. 3a);
-/// for the orthogonality gap at a fixed N, 1/√d (the 2021 floor of order N/√d — with N = d that
-/// floor is √d, above any gap, so no law). Mean |cos| and the norm have none.
+/// for a rank measure √d (Theorem 2), and with N = d also d (full rank, the other reference of
+/// Fig. 3a); for the orthogonality gap at a fixed N, 1/√d — the 2021 floor of order N/√d, proved
+/// for the uncentred-BN linear chain only (centred BN keeps the gap above 1/N, a ReLU chain
+/// measured slope −0.14), and with N = d that floor is √d, above any gap. Mean |cos| and the norm
+/// have none.
 pub fn sweep_laws(p: &Params) -> Vec<PowerLaw> {
+    let sqrt_d = PowerLaw {
+        name: "√d",
+        power: 0.5,
+    };
+    let orthogonalising = p.norm == Norm::Bn0 && p.act == Activation::Linear && p.gamma.is_none();
     match (p.view, p.metric) {
         (ViewKind::Depth, _) => Vec::new(),
         (ViewKind::Sweep, m) if m.is_rank() => vec![
-            SQRT_D,
+            sqrt_d,
             PowerLaw {
-                label: "∝ d",
+                name: "d",
                 power: 1.0,
             },
         ],
-        (ViewKind::SweepFixedN, m) if m.is_rank() => vec![SQRT_D],
-        (ViewKind::SweepFixedN, Metric::OrthogonalityGap) => vec![PowerLaw {
-            label: "∝ 1/√d",
+        (ViewKind::SweepFixedN, m) if m.is_rank() => vec![sqrt_d],
+        (ViewKind::SweepFixedN, Metric::OrthogonalityGap) if orthogonalising => vec![PowerLaw {
+            name: "1/√d",
             power: -0.5,
         }],
         _ => Vec::new(),
@@ -176,7 +184,20 @@ mod tests {
         };
         assert_eq!(laws("view=sweep&metric=participation_ratio"), [0.5, 1.0]);
         assert_eq!(laws("view=sweep_fixed_n&metric=soft_rank"), [0.5]);
-        assert_eq!(laws("view=sweep_fixed_n&metric=orthogonality_gap"), [-0.5]);
+        assert_eq!(
+            laws("view=sweep_fixed_n&norm=bn0&metric=orthogonality_gap"),
+            [-0.5]
+        );
+        // Outside the 2021 theorem's chain (uncentred BN, linear, plain W): no law.
+        for other in [
+            "norm=bn",
+            "norm=bn0&act=relu",
+            "norm=bn0&gamma=0.5",
+            "norm=none",
+        ] {
+            let q = format!("view=sweep_fixed_n&{other}&metric=orthogonality_gap");
+            assert!(laws(&q).is_empty(), "{q}");
+        }
         assert!(laws("view=sweep&metric=orthogonality_gap").is_empty());
         assert!(laws("view=sweep&metric=mean_abs_cos").is_empty());
         assert!(laws("view=sweep_fixed_n&metric=log10_norm").is_empty());
