@@ -129,8 +129,8 @@ pub enum ViewKind {
 /// Page elements a link may hide (`hide=depth,seed,…`); `embed=1` hides every control.
 pub const HIDEABLE: &[&str] = &[
     "bn", "depth", "width", "batch", "act", "norm", "init", "gamma", "input", "metric", "tau",
-    "xaxis", "yaxis", "detail", "every", "seed", "seeds", "preset", "header", "spectrum", "scale",
-    "geometry", "about",
+    "view", "xaxis", "yaxis", "detail", "every", "seed", "seeds", "preset", "header", "player",
+    "spectrum", "scale", "geometry", "about",
 ];
 
 /// Largest presentation font scale (`fs`), enough for a 4K projector at the back of a hall.

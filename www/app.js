@@ -439,6 +439,7 @@ const HIDE_TARGET = {
   about: () => $('about'),
   bn: () => document.querySelector('.toggle-row'),
   preset: () => $('preset').closest('.actions'),
+  player: () => $('player'),
 };
 
 /** Font scale, embed mode and hidden elements, all from the link. */

@@ -148,6 +148,20 @@ test('hide= hides exactly the named controls and panels', async () => {
   assert.equal(await page.isVisible('#width'), true);
   assert.equal(await page.isVisible('.switch'), true, 'the BatchNorm toggle stays');
   assert.equal(param(page, 'hide'), 'depth,seed,geometry');
+  // Every control can be hidden, the view menu too, and the player and export row.
+  await page.goto(`${site.server.url}?hide=player,view`);
+  await waitStatus(page);
+  assert.equal(await page.isVisible('#view'), false);
+  assert.equal(await page.isVisible('#player'), false);
+  assert.equal(await page.isVisible('#metric'), true);
+  assert.equal(param(page, 'hide'), 'view,player');
+  // And every setting of the form is a name `hide` accepts: hiding them all leaves no control.
+  const ids = await page.$$eval('#controls input[id], #controls select[id]', (els) => els.map((e) => e.id));
+  assert.ok(ids.includes('view') && ids.includes('bn') && ids.length >= 18, ids.join());
+  await page.goto(`${site.server.url}?hide=${ids.join(',')}`);
+  await waitStatus(page);
+  assert.equal(await page.isVisible('#notice'), false, 'no name was refused');
+  assert.equal(await page.isVisible('#controls'), false, 'nothing left in the form');
   await page.context().close();
 });
 
