@@ -73,12 +73,23 @@ fn sweep_caption(p: &Params) -> String {
             many.join(" and ")
         ),
     };
+    // The fixed-N sweep's narrow widths can have fewer neurons than samples: outside the 2021
+    // theorem (N ≤ d), and no N vectors in d < N dimensions are orthogonal.
+    let narrow = if p.view == ViewKind::SweepFixedN && p.batch > first {
+        format!(
+            " At widths d < N = {} there are fewer neurons than samples, outside the 2021 \
+             theorem (N ≤ d): those samples cannot all be orthogonal.",
+            p.batch
+        )
+    } else {
+        String::new()
+    };
     let ceiling = theory::sweep_ceiling(p)
         .map(|n| format!(" The level N = {n} is the batch size, which no rank can pass."))
         .unwrap_or_default();
     format!(
-        "The chosen measure averaged over all layers, for {runs} (log–log axes). {dashed}{ceiling} \
-         The title gives the fitted slope."
+        "The chosen measure averaged over all layers, for {runs} (log–log axes). \
+         {dashed}{ceiling}{narrow} The title gives the fitted slope."
     )
 }
 
@@ -269,6 +280,15 @@ mod tests {
             rank.rank.contains("level N = 8 is the batch size"),
             "{}",
             rank.rank
+        );
+        assert!(!gap.rank.contains("fewer neurons"), "N = 8 ≤ every width");
+        let wide_batch = caption("view=sweep_fixed_n&batch=20&norm=bn0&metric=orthogonality_gap");
+        assert!(
+            wide_batch
+                .rank
+                .contains("At widths d < N = 20 there are fewer neurons"),
+            "{}",
+            wide_batch.rank
         );
         let centred = caption("view=sweep_fixed_n&batch=8&norm=bn&metric=orthogonality_gap");
         assert!(centred.rank.contains("No dashed line"), "{}", centred.rank);
