@@ -57,19 +57,19 @@ fn sweep_caption(p: &Params) -> String {
     } else {
         format!("networks of width d = N = {first} … {last}")
     };
-    let laws = theory::sweep_laws(p);
-    let labels: Vec<String> = laws.iter().map(|l| l.label()).collect();
-    // A falling law is the 2021 floor; say so.
-    let floor = if laws.iter().any(|l| l.power < 0.0) {
-        " (the 2021 floor of order N/√d)"
-    } else {
-        ""
-    };
+    // Each law by its label, with its origin where theory names one.
+    let labels: Vec<String> = theory::sweep_laws(p)
+        .iter()
+        .map(|l| match l.origin {
+            Some(origin) => format!("{} ({origin})", l.label()),
+            None => l.label(),
+        })
+        .collect();
     let dashed = match labels.as_slice() {
         [] => "No dashed line: theory gives no power law in d for this measure here.".to_string(),
-        [one] => format!("Dashed: a line {one}{floor} through the narrowest point."),
+        [one] => format!("Dashed: a line {one} through the narrowest point."),
         many => format!(
-            "Dashed: lines {}{floor} through the narrowest point.",
+            "Dashed: lines {} through the narrowest point.",
             many.join(" and ")
         ),
     };

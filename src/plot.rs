@@ -467,6 +467,11 @@ fn nice_ceil(x: f64) -> f64 {
         .unwrap_or(10.0 * decade)
 }
 
+/// The top of a log axis that shows `y` with a little headroom (an eighth of a decade).
+fn log_top(y: f64) -> f64 {
+    nice_ceil(y * 10f64.powf(0.05))
+}
+
 /// A log axis range covering the positive data: out to the nearest 1, 2 or 5 × 10ᵏ (a little
 /// headroom above), at least a factor of 2.5 wide. Whole decades wasted up to nine tenths of a
 /// decade: the fixed-N gap sweep's data, 0.097–0.57, got the axis 0.01–1, half of it empty.
@@ -482,7 +487,7 @@ fn log_range(lines: &[Line], fallback: (f64, f64)) -> (f64, f64) {
     match data_y_extent(&positive) {
         Some((lo, hi)) => {
             let lo = nice_floor(lo);
-            let hi = nice_ceil(hi * 10f64.powf(0.05)).max(nice_ceil(lo * 2.5));
+            let hi = log_top(hi).max(nice_ceil(lo * 2.5));
             (lo, hi)
         }
         None => fallback,
@@ -668,9 +673,7 @@ pub fn sweep_chart(scene: &Scene) -> LineChart {
         .unwrap_or_default();
     let (lo, hi) = log_range(&lines, (0.5, 512.0));
     // The ceiling stays in view (the data approach it from below).
-    let hi = levels
-        .iter()
-        .fold(hi, |hi, l| hi.max(nice_ceil(l.y * 10f64.powf(0.05))));
+    let hi = levels.iter().fold(hi, |hi, l| hi.max(log_top(l.y)));
     let x_label = if p.view == ViewKind::SweepFixedN {
         format!("width d (batch N = {})", p.batch)
     } else {

@@ -118,6 +118,8 @@ pub struct PowerLaw {
     /// The law in d: "√d".
     pub name: &'static str,
     pub power: f64,
+    /// Where the law comes from, when the caption should say so.
+    pub origin: Option<&'static str>,
 }
 
 impl PowerLaw {
@@ -137,6 +139,7 @@ pub fn sweep_laws(p: &Params) -> Vec<PowerLaw> {
     let sqrt_d = PowerLaw {
         name: "√d",
         power: 0.5,
+        origin: None,
     };
     let orthogonalising = p.norm == Norm::Bn0 && p.act == Activation::Linear && p.gamma.is_none();
     match (p.view, p.metric) {
@@ -146,12 +149,14 @@ pub fn sweep_laws(p: &Params) -> Vec<PowerLaw> {
             PowerLaw {
                 name: "d",
                 power: 1.0,
+                origin: None,
             },
         ],
         (ViewKind::SweepFixedN, m) if m.is_rank() => vec![sqrt_d],
         (ViewKind::SweepFixedN, Metric::OrthogonalityGap) if orthogonalising => vec![PowerLaw {
             name: "1/√d",
             power: -0.5,
+            origin: Some("the 2021 floor of order N/√d"),
         }],
         _ => Vec::new(),
     }
