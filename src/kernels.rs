@@ -128,30 +128,31 @@ pub fn axpy2_dot4<L: Lanes>(
     out
 }
 
-/// y ← y + Σⱼ aⱼ·cⱼ for four columns of equal length L (y has length ≥ L).
+/// y ← y + Σⱼ aⱼ·cⱼ for `K` columns of equal length L (y has length ≥ L), each yᵢ updated by
+/// one chain of multiply-adds in column order — so eight columns at once give bit for bit what
+/// two calls with four give. The bidiagonalisation's second pass (y = A·u) runs eight wide: one
+/// load and store of y per eight columns instead of per four (see BENCHMARKS.md).
 #[inline(always)]
-pub fn gemv4<L: Lanes>(a: [f64; 4], c: [&[f64]; 4], y: &mut [f64]) {
-    let [c0, c1, c2, c3] = c;
-    let n = c0.len();
+pub fn gemv<L: Lanes, const K: usize>(a: [f64; K], c: [&[f64]; K], y: &mut [f64]) {
+    let n = c.first().map_or(0, |c0| c0.len());
+    assert!(c.iter().all(|cj| cj.len() == n) && y.len() >= n);
     let y = &mut y[..n];
-    let (c1, c2, c3) = (&c1[..n], &c2[..n], &c3[..n]);
     let al = a.map(L::splat);
-    let rows = y
-        .chunks_exact_mut(L::N)
-        .zip(c0.chunks_exact(L::N))
-        .zip(c1.chunks_exact(L::N))
-        .zip(c2.chunks_exact(L::N))
-        .zip(c3.chunks_exact(L::N));
-    for ((((yy, x0), x1), x2), x3) in rows {
-        L::load(yy)
-            .mul_add(al[0], L::load(x0))
-            .mul_add(al[1], L::load(x1))
-            .mul_add(al[2], L::load(x2))
-            .mul_add(al[3], L::load(x3))
-            .store(yy);
+    let body = n - n % L::N;
+    for (i, yy) in y[..body].chunks_exact_mut(L::N).enumerate() {
+        let i = i * L::N;
+        let mut acc = L::load(yy);
+        for j in 0..K {
+            // SAFETY: i + N ≤ body ≤ n = c[j].len() (asserted above).
+            acc = acc.mul_add(al[j], L::load(unsafe { c[j].get_unchecked(i..i + L::N) }));
+        }
+        acc.store(yy);
     }
-    for i in tail(n, L::N) {
-        y[i] += a[0] * c0[i] + a[1] * c1[i] + a[2] * c2[i] + a[3] * c3[i];
+    // The scalar rows add four columns' products at a time, as the four-column kernel did.
+    for i in body..n {
+        for g in (0..K).step_by(4) {
+            y[i] += (g..K.min(g + 4)).fold(-0.0, |s, j| s + a[j] * c[j][i]);
+        }
     }
 }
 
@@ -202,7 +203,7 @@ mod tests {
             }
 
             let mut out = y.clone();
-            gemv4::<L>(a, [&cols[0], &cols[1], &cols[2], &cols[3]], &mut out);
+            gemv::<L, 4>(a, [&cols[0], &cols[1], &cols[2], &cols[3]], &mut out);
             for i in 0..n {
                 let expect = y[i] + (0..4).map(|j| a[j] * cols[j][i]).sum::<f64>();
                 assert!((out[i] - expect).abs() < 1e-14);

@@ -7,7 +7,7 @@
 //! (the right reflector's product); see [`bidiagonalise_with`]. All loops run down contiguous
 //! columns ([`crate::kernels`]).
 
-use crate::kernels::{axpy, axpy2_dot4, dot, gemv4, sum_squares};
+use crate::kernels::{axpy, axpy2_dot4, dot, gemv, sum_squares};
 use crate::lanes::Lanes;
 
 /// A Householder reflector I − τ·v·vᵀ with v₀ = 1 that maps x to β·e₁ (LAPACK dlarfg).
@@ -193,17 +193,22 @@ pub fn bidiagonalise_with<L: Lanes>(a: &mut [f64], m: usize, n: usize) -> Bidiag
             // y = A[k+1.., k+1..]·u with A = C − τ_l·v·sᵀ, applied at the next step.
             let y = &mut y[..m - k - 1];
             y.fill(0.0);
-            let mut groups = trailing.chunks_exact(4 * m);
-            let mut uj = un.chunks_exact(4);
-            for (group, a) in (&mut groups).zip(&mut uj) {
+            // Eight columns at a time, then four, then one by one (the same chain of
+            // multiply-adds into each yᵢ in column order, whatever the grouping).
+            let mut eights = trailing.chunks_exact(8 * m);
+            let mut uj = un.chunks_exact(8);
+            for (group, a) in (&mut eights).zip(&mut uj) {
                 let col = |i: usize| &group[i * m + k + 1..(i + 1) * m];
-                gemv4::<L>(
-                    [a[0], a[1], a[2], a[3]],
-                    [col(0), col(1), col(2), col(3)],
-                    y,
-                );
+                let a: [f64; 8] = std::array::from_fn(|i| a[i]);
+                gemv::<L, 8>(a, std::array::from_fn(col), y);
             }
-            for (c, &a) in groups.remainder().chunks_exact(m).zip(uj.remainder()) {
+            let mut fours = eights.remainder().chunks_exact(4 * m);
+            let mut uj = uj.remainder().chunks_exact(4);
+            for (group, a) in (&mut fours).zip(&mut uj) {
+                let col = |i: usize| &group[i * m + k + 1..(i + 1) * m];
+                gemv::<L, 4>([a[0], a[1], a[2], a[3]], std::array::from_fn(col), y);
+            }
+            for (c, &a) in fours.remainder().chunks_exact(m).zip(uj.remainder()) {
                 axpy::<L>(a, &c[k + 1..], y);
             }
             let s_dot_u = dot::<L>(&s[..width], un);
