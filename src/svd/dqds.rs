@@ -70,16 +70,9 @@ pub fn bidiagonal_singular_values_pair(
             (Next::Transform, Next::Transform) => {
                 let (mut ca, mut cb) = (sa.chain(), sb.chain());
                 let common = ca.steps().min(cb.steps());
-                for i in 0..common {
-                    ca.step(i);
-                    cb.step(i);
-                }
-                for i in common..ca.steps() {
-                    ca.step(i);
-                }
-                for i in common..cb.steps() {
-                    cb.step(i);
-                }
+                Chain::run_together(&mut ca, &mut cb, common);
+                ca.run(common);
+                cb.run(common);
                 let (ra, rb) = (ca.finish(), cb.finish());
                 sa.accept(ra);
                 sb.accept(rb);
@@ -178,9 +171,7 @@ impl Solver {
     fn finish_alone(&mut self) -> bool {
         loop {
             let mut chain = self.chain();
-            for i in 0..chain.steps() {
-                chain.step(i);
-            }
+            chain.run(0);
             let result = chain.finish();
             self.accept(result);
             match self.next() {
@@ -293,20 +284,52 @@ impl Solver {
     }
 }
 
-/// One dqds transform with shift τ of (q, e) into (q̂, ê) = (tq, te), one entry per
-/// [`Chain::step`]. Failure (τ too large: a negative or NaN d) is recorded, not branched on,
-/// so that two chains can run in one loop; the rest of a failed transform is wasted work only.
+/// One dqds transform with shift τ of (q, e) into (q̂, ê) = (tq, te), run entry by entry
+/// ([`Chain::run`], [`Chain::run_together`]). Failure (τ too large: a negative or NaN d) is
+/// recorded, not branched on, so that two chains can run in one loop; the rest of a failed
+/// transform is wasted work only.
 struct Chain<'a> {
     q: &'a [f64],
     e: &'a [f64],
-    tau: f64,
     tq: &'a mut [f64],
     te: &'a mut [f64],
+    state: Recurrence,
+}
+
+/// The values a transform carries from one entry to the next.
+struct Recurrence {
+    tau: f64,
     d: f64,
     /// ê of the previous entry (0 before the first).
     e_before: f64,
     moments: InverseMoments,
     ok: bool,
+}
+
+impl Recurrence {
+    /// Entry i of the transform from eᵢ and qᵢ₊₁: returns (q̂ᵢ, êᵢ).
+    #[inline(always)]
+    fn step(&mut self, e: f64, q_next: f64) -> (f64, f64) {
+        let qh = self.d + e;
+        let t = q_next / qh;
+        let eh = e * t;
+        self.moments.push(qh, self.e_before);
+        self.e_before = eh;
+        self.d = self.d * t - self.tau;
+        // False for a negative d and for NaN.
+        self.ok &= self.d >= 0.0;
+        (qh, eh)
+    }
+}
+
+/// The entries from..to of a transform, as zipped slices of equal length: no index to check.
+macro_rules! entries {
+    ($c:expr, $from:expr, $to:expr) => {
+        $c.e[$from..$to]
+            .iter()
+            .zip(&$c.q[$from + 1..=$to])
+            .zip($c.tq[$from..$to].iter_mut().zip(&mut $c.te[$from..$to]))
+    };
 }
 
 impl<'a> Chain<'a> {
@@ -315,13 +338,15 @@ impl<'a> Chain<'a> {
         Chain {
             q,
             e,
-            tau,
             tq,
             te,
-            d,
-            e_before: 0.0,
-            moments: InverseMoments::new(),
-            ok: d >= 0.0,
+            state: Recurrence {
+                tau,
+                d,
+                e_before: 0.0,
+                moments: InverseMoments::new(),
+                ok: d >= 0.0,
+            },
         }
     }
 
@@ -330,31 +355,38 @@ impl<'a> Chain<'a> {
         self.e.len()
     }
 
+    /// Runs the entries from `from` to the end.
     #[inline(always)]
-    fn step(&mut self, i: usize) {
-        let qh = self.d + self.e[i];
-        let t = self.q[i + 1] / qh;
-        let eh = self.e[i] * t;
-        self.tq[i] = qh;
-        self.te[i] = eh;
-        self.moments.push(qh, self.e_before);
-        self.e_before = eh;
-        self.d = self.d * t - self.tau;
-        // False for a negative d and for NaN.
-        self.ok &= self.d >= 0.0;
+    fn run(&mut self, from: usize) {
+        let to = self.steps();
+        for ((&e, &q_next), (tq, te)) in entries!(self, from, to) {
+            (*tq, *te) = self.state.step(e, q_next);
+        }
+    }
+
+    /// Runs the first `count` entries of two transforms, interleaved: the CPU overlaps their
+    /// two chains of dependent operations.
+    #[inline(always)]
+    fn run_together(a: &mut Chain, b: &mut Chain, count: usize) {
+        let both = entries!(a, 0, count).zip(entries!(b, 0, count));
+        for (((&ea, &qa), (tqa, tea)), ((&eb, &qb), (tqb, teb))) in both {
+            (*tqa, *tea) = a.state.step(ea, qa);
+            (*tqb, *teb) = b.state.step(eb, qb);
+        }
     }
 
     /// Lower bounds of the new smallest eigenvalue (the next shift) and of that of the new
     /// array without its last row and column, or `None` if τ was too large.
     fn finish(mut self) -> Option<(f64, f64)> {
-        if !self.ok {
+        let s = &mut self.state;
+        if !s.ok {
             return None;
         }
         let n = self.q.len();
-        self.tq[n - 1] = self.d;
-        let lead = self.moments.lower_bound(n - 1);
-        self.moments.push(self.d, self.e_before);
-        Some((self.moments.lower_bound(n), lead))
+        self.tq[n - 1] = s.d;
+        let lead = s.moments.lower_bound(n - 1);
+        s.moments.push(s.d, s.e_before);
+        Some((s.moments.lower_bound(n), lead))
     }
 }
 
