@@ -158,6 +158,25 @@ test("the page's record of where a job's time went is in order (the W4 benchmark
   await page.context().close();
 });
 
+test('an input fetches nothing (the browser refetched a linked icon at every URL change)', async () => {
+  const page = await openPage(site.browser, site.server.url);
+  await waitStatus(page);
+  await page.waitForTimeout(300);
+  const fetched = [];
+  page.on('request', (r) => fetched.push(r.url()));
+  for (const seed of ['5', '6', '7']) {
+    await page.fill('#seed', seed);
+    await page.dispatchEvent('#seed', 'change');
+    await waitStatus(page);
+    assert.equal(param(page, 'seed'), seed, 'the link follows the input');
+    // An icon request follows the URL change, after ready: give it time to show.
+    await page.waitForTimeout(300);
+  }
+  assert.deepEqual(fetched, [], 'rows come from the workers; the icon is inline');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('the served page forbids inline script and every remote origin', async () => {
   const html = readFileSync(path.join(root, 'index.html'), 'utf8');
   const policy = html.match(/http-equiv="Content-Security-Policy" content="([^"]+)"/)[1];
