@@ -19,9 +19,12 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
  *  CPU the workers lost to the main thread and the compositor on this 2-core machine. */
 function anatomy(jobs) {
   const m = (f) => median(jobs.map(f)).toFixed(1);
+  const later = jobs.filter((j) => j.offscreen !== null);
+  const offscreen = later.length === 0 ? 'none below the fold'
+    : `the ${later.length} with panels below the fold drew them ${median(later.map((j) => j.offscreen - j.ready)).toFixed(1)} ms after ready`;
   return `rows in ${m((j) => j.rows)} (workers busy ${m((j) => Math.max(...j.busy))} of it), `
-    + `charts drawn +${m((j) => j.charts - j.rows)}, geometry drawn +${m((j) => j.geometry - j.charts)}, `
-    + `link written and ready +${m((j) => j.ready - j.geometry)}; ready at ${m((j) => j.ready)}`;
+    + `charts in view drawn +${m((j) => j.charts - j.rows)}, geometry drawn (or left for later) +${m((j) => j.geometry - j.charts)}, `
+    + `link written and ready +${m((j) => j.ready - j.geometry)}; ready at ${m((j) => j.ready)}; ${offscreen}`;
 }
 
 const server = await serve();

@@ -96,6 +96,63 @@ test('moving the depth slider updates URL, summary and plot', async () => {
   await page.context().close();
 });
 
+/** Types a new seed without scrolling (as the W4 benchmark does) and returns, at the moment the
+ *  page turns ready, body[data-offscreen] and the fingerprints of the given canvases. */
+function seedAndPrintAtReady(page, seed, ids) {
+  return page.evaluate(async ([s, canvasIds]) => {
+    const print = (id) => {
+      const url = document.getElementById(id).toDataURL();
+      return `${url.length}:${url.slice(-200)}`;
+    };
+    const el = document.getElementById('seed');
+    el.value = s;
+    const ready = new Promise((resolve) => {
+      const obs = new MutationObserver(() => {
+        if (document.body.dataset.status === 'ready') { obs.disconnect(); resolve(); }
+      });
+      obs.observe(document.body, { attributes: true, attributeFilter: ['data-status'] });
+    });
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+    await ready;
+    return {
+      offscreen: document.body.dataset.offscreen ?? null,
+      prints: Object.fromEntries(canvasIds.map((id) => [id, print(id)])),
+    };
+  }, [seed, ids]);
+}
+
+test('panels in view are drawn by ready; those below the fold follow at once, unscrolled', async () => {
+  const ids = ['chart-rank', 'chart-geometry', 'chart-norm'];
+  const prints = async (page) => Object.fromEntries(await Promise.all(ids.map(async (id) => [id, await canvasPrint(page, id)])));
+  // 1280 × 900: the main chart is in view, the samples' panel and the scale chart below it.
+  const page = await openPage(site.browser, site.server.url);
+  await waitStatus(page);
+  const before = await prints(page);
+  const atReady = await seedAndPrintAtReady(page, '5', ids);
+  assert.equal(atReady.offscreen, 'pending', 'the panels below the fold wait for the next task');
+  assert.notEqual(atReady.prints['chart-rank'], before['chart-rank'], 'the chart in view is the new one at ready');
+  assert.equal(atReady.prints['chart-geometry'], before['chart-geometry'], 'the samples below the fold are not drawn yet');
+  assert.equal(atReady.prints['chart-norm'], before['chart-norm'], 'nor is the scale chart');
+  await waitStatus(page); // ready and nothing left off screen
+  const after = await prints(page);
+  assert.notEqual(after['chart-geometry'], before['chart-geometry'], 'the new samples are drawn without scrolling');
+  assert.notEqual(after['chart-norm'], before['chart-norm'], 'the new scale chart too');
+  assert.ok(await inkFraction(page, 'chart-geometry') > 0.05);
+  assert.ok(await page.evaluate(() => window.rankscopeTestHooks.jobTimes().offscreen > 0), 'the page records when');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+
+  // A viewport that holds every panel: all of them are new at ready, nothing is left.
+  const tall = await openPage(site.browser, site.server.url, { width: 1280, height: 3200 });
+  await waitStatus(tall);
+  const tallBefore = await prints(tall);
+  const tallAtReady = await seedAndPrintAtReady(tall, '5', ids);
+  assert.equal(tallAtReady.offscreen, null);
+  for (const id of ids) assert.notEqual(tallAtReady.prints[id], tallBefore[id], `${id} is new at ready`);
+  assert.deepEqual(tall.errors, []);
+  await tall.context().close();
+});
+
 test('the BatchNorm toggle switches the main run and back/forward restore each state', async () => {
   const page = await openPage(site.browser, `${site.server.url}?depth=80&width=16&batch=16`);
   await waitStatus(page);

@@ -56,9 +56,14 @@ export async function openPage(browser, url, { width = 1280, height = 900, dpr =
   return page;
 }
 
-/** Waits until body[data-status] is `status` (default ready). */
+/** Waits until body[data-status] is `status` (default ready) — for ready, also until the panels
+ *  outside the viewport are drawn (body[data-offscreen] gone): the whole page is then final. */
 export async function waitStatus(page, status = 'ready', timeout = 20000) {
-  await page.waitForFunction((s) => document.body.dataset.status === s, status, { timeout });
+  await page.waitForFunction(
+    (s) => document.body.dataset.status === s && (s !== 'ready' || !('offscreen' in document.body.dataset)),
+    status,
+    { timeout },
+  );
 }
 
 /** Saves a screenshot under tests/e2e/screenshots/ (git-ignored) for a person to look at. */
