@@ -65,20 +65,36 @@ fn sweep_caption(p: &Params) -> String {
             None => l.label(),
         })
         .collect();
+    // The laws start where they hold: the narrowest width, or at a fixed N the first d ≥ N.
+    let from = widths
+        .iter()
+        .copied()
+        .find(|&d| crate::sweep::fitted_at(p, d));
+    let through = match from {
+        Some(d) if d == first => "through the narrowest point".to_string(),
+        Some(d) => format!("from the point at d = {d}"),
+        None => String::new(),
+    };
     let dashed = match labels.as_slice() {
         [] => "No dashed line: theory gives no power law in d for this measure here.".to_string(),
-        [one] => format!("Dashed: a line {one} through the narrowest point."),
-        many => format!(
-            "Dashed: lines {} through the narrowest point.",
-            many.join(" and ")
-        ),
+        _ if crate::sweep::too_few_fitted(p) => {
+            "No dashed line and no slope: fewer than two widths reach N.".to_string()
+        }
+        [one] => format!("Dashed: a line {one} {through}."),
+        many => format!("Dashed: lines {} {through}.", many.join(" and ")),
     };
     // The fixed-N sweep's narrow widths can have fewer neurons than samples: outside the 2021
     // theorem (N ≤ d), and no N vectors in d < N dimensions are orthogonal.
+    let fitted = !crate::sweep::too_few_fitted(p);
     let narrow = if p.view == ViewKind::SweepFixedN && p.batch > first {
+        let fit = if fitted {
+            format!(", so the slope is fitted over d ≥ {} only", p.batch)
+        } else {
+            String::new()
+        };
         format!(
             " At widths d < N = {} there are fewer neurons than samples, outside the 2021 \
-             theorem (N ≤ d): those samples cannot all be orthogonal.",
+             theorem (N ≤ d): those samples cannot all be orthogonal{fit}.",
             p.batch
         )
     } else {
@@ -87,9 +103,14 @@ fn sweep_caption(p: &Params) -> String {
     let ceiling = theory::sweep_ceiling(p)
         .map(|n| format!(" The level N = {n} is the batch size, which no rank can pass."))
         .unwrap_or_default();
+    let title = if fitted {
+        " The title gives the fitted slope."
+    } else {
+        ""
+    };
     format!(
         "The chosen measure averaged over all layers, for {runs} (log–log axes). \
-         {dashed}{ceiling}{narrow} The title gives the fitted slope."
+         {dashed}{ceiling}{narrow}{title}"
     )
 }
 
@@ -289,6 +310,20 @@ mod tests {
                 .contains("At widths d < N = 20 there are fewer neurons"),
             "{}",
             wide_batch.rank
+        );
+        // N = 20: the laws start at d = 32 and the slope is fitted from there, as drawn.
+        assert!(
+            wide_batch.rank.contains("from the point at d = 32")
+                && wide_batch.rank.contains("fitted over d ≥ 20 only"),
+            "{}",
+            wide_batch.rank
+        );
+        let too_wide = caption("view=sweep_fixed_n&batch=200&norm=bn0&metric=orthogonality_gap");
+        assert!(
+            too_wide.rank.contains("No dashed line and no slope")
+                && !too_wide.rank.contains("fitted"),
+            "{}",
+            too_wide.rank
         );
         let centred = caption("view=sweep_fixed_n&batch=8&norm=bn&metric=orthogonality_gap");
         assert!(centred.rank.contains("No dashed line"), "{}", centred.rank);

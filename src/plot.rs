@@ -648,7 +648,13 @@ pub fn sweep_chart(scene: &Scene) -> LineChart {
         points: points.clone(),
         band: Vec::new(),
     }];
-    if let Some(&(x, y)) = points.first() {
+    // The laws are drawn from the narrowest width where they hold (d ≥ N at a fixed N) to the
+    // widest; not at all where fewer than two widths reach N.
+    let anchor = points
+        .iter()
+        .find(|&&(d, _)| sweep::fitted_at(p, d as usize))
+        .filter(|_| !sweep::too_few_fitted(p));
+    if let Some(&(x, y)) = anchor {
         for (law, color) in theory::sweep_laws(p).into_iter().zip([GREEN, INK]) {
             let c = y / x.powf(law.power);
             lines.push(Line {
@@ -656,7 +662,7 @@ pub fn sweep_chart(scene: &Scene) -> LineChart {
                 color,
                 opacity: 0.8,
                 dashed: true,
-                points: vec![(w0, c * w0.powf(law.power)), (w1, c * w1.powf(law.power))],
+                points: vec![(x, y), (w1, c * w1.powf(law.power))],
                 band: Vec::new(),
             });
         }
@@ -668,8 +674,13 @@ pub fn sweep_chart(scene: &Scene) -> LineChart {
         })
         .into_iter()
         .collect();
-    let fit = sweep::log_log_fit(&points)
-        .map(|(s, _)| format!(" — fitted slope {s:.2}"))
+    let over = if sweep::fitted_at(p, sweep::WIDTHS[0]) {
+        String::new()
+    } else {
+        format!(" (d ≥ {})", p.batch)
+    };
+    let fit = sweep::fit(p, &points)
+        .map(|(s, _)| format!(" — fitted slope {s:.2}{over}"))
         .unwrap_or_default();
     let (lo, hi) = log_range(&lines, (0.5, 512.0));
     // The ceiling stays in view (the data approach it from below).
@@ -1602,6 +1613,22 @@ mod tests {
         );
         let cos = sweep_chart(&sweep_scene("view=sweep&depth=4&metric=mean_abs_cos"));
         assert!(labels(&cos).is_empty(), "no law for mean |cos|");
+        // N = 16: the law starts at d = 16 (it holds for d ≥ N only) and the title says over
+        // which widths the slope is fitted; N = 200 leaves one width: no law, no slope.
+        let wide = sweep_chart(&sweep_scene(
+            "view=sweep_fixed_n&batch=16&depth=4&norm=bn0&metric=orthogonality_gap",
+        ));
+        let (data, law) = (&wide.lines[0].points, &wide.lines[1].points);
+        assert_eq!((law[0].0, law[0].1), data[1], "from the point at d = 16");
+        assert!(wide.title.ends_with("(d ≥ 16)"), "{}", wide.title);
+        let too_wide = sweep_chart(&sweep_scene(
+            "view=sweep_fixed_n&batch=200&depth=2&norm=bn0&metric=orthogonality_gap",
+        ));
+        assert!(
+            labels(&too_wide).is_empty(),
+            "one width reaches N: nothing to draw a law through"
+        );
+        assert!(!too_wide.title.contains("slope"), "{}", too_wide.title);
     }
 
     #[test]

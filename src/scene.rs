@@ -350,12 +350,24 @@ impl Scene {
             .first()
             .map(|l| format!(" ({} would be d^{:.2})", l.name, l.power))
             .unwrap_or_default();
-        let fit = crate::sweep::log_log_fit(&pairs)
-            .map(|(slope, _)| {
-                let verb = if slope < 0.0 { "falls" } else { "grows" };
-                format!("{verb} as d^{slope:.2}{law}")
-            })
-            .unwrap_or_else(|| "is being computed".into());
+        let over = if sweep::fitted_at(p, sweep::WIDTHS[0]) {
+            String::new()
+        } else {
+            format!(" over d ≥ {}", p.batch)
+        };
+        let fit = if sweep::too_few_fitted(p) {
+            format!(
+                "has no slope: fewer than two widths reach N = {} (the theory needs N ≤ d)",
+                p.batch
+            )
+        } else {
+            sweep::fit(p, &pairs)
+                .map(|(slope, _)| {
+                    let verb = if slope < 0.0 { "falls" } else { "grows" };
+                    format!("{verb} as d^{slope:.2}{over}{law}")
+                })
+                .unwrap_or_else(|| "is being computed".into())
+        };
         let progress = if done < sweep::WIDTHS.len() {
             format!(" ({done} of {} widths so far)", sweep::WIDTHS.len())
         } else {
@@ -497,6 +509,36 @@ mod tests {
         assert!(
             s.summary().contains("with BatchNorm"),
             "the twin of none is BN"
+        );
+    }
+
+    /// A fixed-N sweep's summary fits over d ≥ N and says so; with fewer than two such widths
+    /// it gives no slope and says why.
+    #[test]
+    fn the_fixed_batch_sweep_summary_names_the_widths_it_fits() {
+        let swept = |q: &str| {
+            let p = Params::parse(q).expect("valid");
+            let mut scene = Scene::new(&p);
+            for r in crate::sweep::runs(&p) {
+                for seed in r.run_seeds() {
+                    let mut sim = Simulation::new(&r, seed);
+                    while !sim.is_done() {
+                        scene
+                            .push_sweep(r.width, sim.advance(8))
+                            .expect("own width");
+                    }
+                }
+            }
+            scene.summary()
+        };
+        let text = swept("view=sweep_fixed_n&batch=16&depth=4&norm=bn0&metric=orthogonality_gap");
+        assert!(text.contains(" over d ≥ 16"), "{text}");
+        let text = swept("view=sweep_fixed_n&batch=8&depth=4&norm=bn0&metric=orthogonality_gap");
+        assert!(!text.contains(" over d ≥"), "every width qualifies: {text}");
+        let text = swept("view=sweep_fixed_n&batch=200&depth=2&metric=orthogonality_gap");
+        assert!(
+            text.contains("has no slope: fewer than two widths reach N = 200"),
+            "{text}"
         );
     }
 

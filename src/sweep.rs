@@ -38,6 +38,30 @@ pub fn batch_at(p: &Params, d: usize) -> usize {
     }
 }
 
+/// Whether the sweep's slope is fitted at width `d`: every width with N = d; at a fixed N only
+/// d ≥ N, where the 2021 theorem's N/√d floor holds (narrower layers have fewer neurons than
+/// samples, so the samples cannot all be orthogonal: with N = 16 and one seed the gap's slope
+/// measured −0.46 over all widths, −0.49 over d ≥ 16).
+pub fn fitted_at(p: &Params, d: usize) -> bool {
+    p.view != ViewKind::SweepFixedN || d >= p.batch
+}
+
+/// The sweep's fitted slope and intercept (see [`log_log_fit`]) over the widths [`fitted_at`]
+/// admits; `points` are (width, depth-averaged value).
+pub fn fit(p: &Params, points: &[(f64, f64)]) -> Option<(f64, f64)> {
+    let admitted: Vec<(f64, f64)> = points
+        .iter()
+        .copied()
+        .filter(|&(d, _)| fitted_at(p, d as usize))
+        .collect();
+    log_log_fit(&admitted)
+}
+
+/// The widths the sweep cannot fit: fewer than two of them are at least N (see [`fitted_at`]).
+pub fn too_few_fitted(p: &Params) -> bool {
+    WIDTHS.iter().filter(|&&d| fitted_at(p, d)).count() < 2
+}
+
 /// Least-squares slope and intercept of ln y against ln x (points with x, y > 0).
 pub fn log_log_fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
     let logs: Vec<(f64, f64)> = points
@@ -63,6 +87,35 @@ pub fn log_log_fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fixed_batch_sweep_fits_only_widths_at_least_n() {
+        let at = |q: &str| Params::parse(q).expect("valid");
+        let n16 = at("view=sweep_fixed_n&batch=16");
+        assert!(!fitted_at(&n16, 8) && fitted_at(&n16, 16) && fitted_at(&n16, 256));
+        let tied = at("view=sweep&batch=16");
+        assert!(
+            WIDTHS.iter().all(|&d| fitted_at(&tied, d)),
+            "N = d: every width"
+        );
+        // A power law from d = 16 on, and a narrowest point far off it: the fit ignores it.
+        let pts: Vec<(f64, f64)> = WIDTHS
+            .iter()
+            .map(|&d| (d as f64, if d < 16 { 9.0 } else { (d as f64).powf(-0.5) }))
+            .collect();
+        let (slope, _) = fit(&n16, &pts).expect("five widths");
+        assert!((slope + 0.5).abs() < 1e-12, "{slope}");
+        assert!(
+            log_log_fit(&pts).expect("six").0 < -0.9,
+            "all six would not fit"
+        );
+        assert!(!too_few_fitted(&at("view=sweep_fixed_n&batch=128")));
+        assert!(
+            too_few_fitted(&at("view=sweep_fixed_n&batch=200")),
+            "only d = 256"
+        );
+        assert_eq!(fit(&at("view=sweep_fixed_n&batch=200"), &pts), None);
+    }
 
     #[test]
     fn fit_recovers_a_power_law() {
