@@ -462,20 +462,26 @@ mod tests {
         scene
     }
 
-    #[test]
-    fn the_sweep_table_holds_every_width_and_seed_and_its_csv_names_the_width() {
-        let p = Params::parse("view=sweep&depth=6&seeds=2").expect("valid");
+    /// A sweep's scene with every width's runs pushed, `chunk` layers at a time.
+    fn swept(query: &str, chunk: u32) -> Scene {
+        let p = Params::parse(query).expect("valid");
         let mut scene = Scene::new(&p);
         for q in crate::sweep::runs(&p) {
             for seed in q.run_seeds() {
                 let mut sim = Simulation::new(&q, seed);
                 while !sim.is_done() {
                     scene
-                        .push_sweep(q.width, sim.advance(4))
+                        .push_sweep(q.width, sim.advance(chunk))
                         .expect("own width");
                 }
             }
         }
+        scene
+    }
+
+    #[test]
+    fn the_sweep_table_holds_every_width_and_seed_and_its_csv_names_the_width() {
+        let scene = swept("view=sweep&depth=6&seeds=2", 4);
         let table = scene.sweep_table();
         let widths: Vec<usize> = table.iter().map(|(w, _)| *w).collect();
         assert!(widths.windows(2).all(|w| w[0] <= w[1]), "ordered by width");
@@ -516,26 +522,12 @@ mod tests {
     /// it gives no slope and says why.
     #[test]
     fn the_fixed_batch_sweep_summary_names_the_widths_it_fits() {
-        let swept = |q: &str| {
-            let p = Params::parse(q).expect("valid");
-            let mut scene = Scene::new(&p);
-            for r in crate::sweep::runs(&p) {
-                for seed in r.run_seeds() {
-                    let mut sim = Simulation::new(&r, seed);
-                    while !sim.is_done() {
-                        scene
-                            .push_sweep(r.width, sim.advance(8))
-                            .expect("own width");
-                    }
-                }
-            }
-            scene.summary()
-        };
-        let text = swept("view=sweep_fixed_n&batch=16&depth=4&norm=bn0&metric=orthogonality_gap");
+        let summary = |q: &str| swept(q, 8).summary();
+        let text = summary("view=sweep_fixed_n&batch=16&depth=4&norm=bn0&metric=orthogonality_gap");
         assert!(text.contains(" over d ≥ 16"), "{text}");
-        let text = swept("view=sweep_fixed_n&batch=8&depth=4&norm=bn0&metric=orthogonality_gap");
+        let text = summary("view=sweep_fixed_n&batch=8&depth=4&norm=bn0&metric=orthogonality_gap");
         assert!(!text.contains(" over d ≥"), "every width qualifies: {text}");
-        let text = swept("view=sweep_fixed_n&batch=200&depth=2&metric=orthogonality_gap");
+        let text = summary("view=sweep_fixed_n&batch=200&depth=2&metric=orthogonality_gap");
         assert!(
             text.contains("has no slope: fewer than two widths reach N = 200"),
             "{text}"
