@@ -590,14 +590,10 @@ function finishJob(id) {
       const layer = state.params.layer ?? state.params.depth;
       if (finalGeometry && layer === state.params.depth) {
         geometryId = jobId;
-        if (onScreen($('chart-geometry'))) {
-          onGeometry({ id: jobId, data: finalGeometry }); // already computed by the job
-        } else {
-          later.geometry = finalGeometry;
-          lastGeometry = finalGeometry;
-          markJob('geometry');
-          setStatus('ready');
-        }
+        // Already computed by the job; drawn now if in view, else right after ready.
+        const inView = onScreen($('chart-geometry'));
+        if (!inView) later.geometry = finalGeometry;
+        onGeometry({ id: jobId, data: finalGeometry }, { draw: inView });
       } else {
         requestGeometry(); // ready once the samples are drawn too
       }
@@ -619,10 +615,11 @@ function onScreen(el) {
 
 /**
  * Draws the finished job's panels that were outside the viewport, in the task after the one
- * that made the page ready: the visible picture no longer waits for them (the geometry panel
- * and the scale chart below the fold were 2.7 ms of the default view's 31.5 ms input → ready,
- * bench/page_ab.mjs, six rounds, faster in all six). A newer input before that task makes them
- * stale: its own job draws them, so they are skipped. body[data-offscreen] is set meanwhile.
+ * that made the page ready: the visible picture no longer waits for them. (At 1280 × 900 the
+ * samples' panel and the scale chart: not drawing them at all took the default view's input →
+ * ready from 31.5 to 28.8 ms; drawing them after ready measured 28.4 against 27.0 ms, faster in
+ * 6 of 8 rounds of bench/page_ab.mjs.) A newer input before that task makes them stale: its own
+ * job draws them, so they are skipped. body[data-offscreen] is set meanwhile.
  */
 function drawOffscreenLater({ charts, geometry }) {
   if (offscreen) {
@@ -650,10 +647,7 @@ function drawOffscreen() {
   try {
     for (const name of charts) drawChart(name);
     // Unless other samples were drawn meanwhile (the layer slider asks the worker for them).
-    if (geometry && geometry === lastGeometry) {
-      const canvas = $('chart-geometry');
-      view.draw_geometry(canvas, fitCanvas(canvas), geometry);
-    }
+    if (geometry && geometry === lastGeometry) drawGeometry(geometry);
     markJob('offscreen');
   } catch (err) {
     showFailure(err.message || String(err));
@@ -673,11 +667,17 @@ function requestGeometry() {
   workers[0].postMessage({ type: 'geometry', id: jobId, query: state.query, layer });
 }
 
-function onGeometry(msg) {
+function drawGeometry(data) {
+  const canvas = $('chart-geometry');
+  view.draw_geometry(canvas, fitCanvas(canvas), data);
+}
+
+/** The samples of the current job arrived: drawn (unless `draw` is false: the panel is off
+ *  screen and drawOffscreenLater has them), then the page is ready. */
+function onGeometry(msg, { draw = true } = {}) {
   if (msg.id !== jobId || msg.id !== geometryId) return;
   try {
-    const canvas = $('chart-geometry');
-    view.draw_geometry(canvas, fitCanvas(canvas), msg.data);
+    if (draw) drawGeometry(msg.data);
     lastGeometry = msg.data;
     markJob('geometry');
   } catch (err) {
