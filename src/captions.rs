@@ -86,7 +86,7 @@ fn sweep_caption(p: &Params) -> String {
     // The fixed-N sweep's narrow widths can have fewer neurons than samples: outside the 2021
     // theorem (N ≤ d), and no N vectors in d < N dimensions are orthogonal.
     let fitted = !crate::sweep::too_few_fitted(p);
-    let narrow = if p.view == ViewKind::SweepFixedN && p.batch > first {
+    let narrow = if crate::sweep::leaves_out_narrow(p) {
         let fit = if fitted {
             format!(", so the slope is fitted over d ≥ {} only", p.batch)
         } else {

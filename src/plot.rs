@@ -674,10 +674,10 @@ pub fn sweep_chart(scene: &Scene) -> LineChart {
         })
         .into_iter()
         .collect();
-    let over = if sweep::fitted_at(p, sweep::WIDTHS[0]) {
-        String::new()
-    } else {
+    let over = if sweep::leaves_out_narrow(p) {
         format!(" (d ≥ {})", p.batch)
+    } else {
+        String::new()
     };
     let fit = sweep::fit(p, &points)
         .map(|(s, _)| format!(" — fitted slope {s:.2}{over}"))

@@ -350,10 +350,10 @@ impl Scene {
             .first()
             .map(|l| format!(" ({} would be d^{:.2})", l.name, l.power))
             .unwrap_or_default();
-        let over = if sweep::fitted_at(p, sweep::WIDTHS[0]) {
-            String::new()
-        } else {
+        let over = if sweep::leaves_out_narrow(p) {
             format!(" over d ≥ {}", p.batch)
+        } else {
+            String::new()
         };
         let fit = if sweep::too_few_fitted(p) {
             format!(

@@ -57,6 +57,12 @@ pub fn fit(p: &Params, points: &[(f64, f64)]) -> Option<(f64, f64)> {
     log_log_fit(&admitted)
 }
 
+/// Whether the fit leaves the narrow widths out (a fixed N above the narrowest width): the
+/// chart's title, the summary and the caption then say over which widths it runs.
+pub fn leaves_out_narrow(p: &Params) -> bool {
+    !fitted_at(p, WIDTHS[0])
+}
+
 /// The widths the sweep cannot fit: fewer than two of them are at least N (see [`fitted_at`]).
 pub fn too_few_fitted(p: &Params) -> bool {
     WIDTHS.iter().filter(|&&d| fitted_at(p, d)).count() < 2
