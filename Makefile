@@ -30,12 +30,15 @@ setup: setup-rust
 ## wasm: release build with SIMD (see .cargo/config.toml), bindings into www/pkg; then the same
 ## code with relaxed SIMD (fused multiply-add) as www/pkg/rankscope_fma_bg.wasm, which the page
 ## loads where the browser supports it. Both builds share one JS glue (checked identical).
+## The function-name section (80 KB of the 620, a tenth of the gzipped size) is debugging data
+## only; `make wasm BINDGEN_FLAGS=` keeps it, for profiles and stack traces with Rust names.
+BINDGEN_FLAGS ?= --remove-name-section --remove-producers-section
 wasm: setup-rust
 	$(CARGO) build --release --target $(WASM_TARGET) --lib
-	wasm-bindgen --target web --no-typescript --out-dir $(PKG) $(WASM_OUT)
+	wasm-bindgen --target web --no-typescript $(BINDGEN_FLAGS) --out-dir $(PKG) $(WASM_OUT)
 	RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" \
 		$(CARGO) build --release --target $(WASM_TARGET) --lib --target-dir $(FMA_DIR)
-	wasm-bindgen --target web --no-typescript --out-dir $(FMA_DIR)/pkg $(FMA_OUT)
+	wasm-bindgen --target web --no-typescript $(BINDGEN_FLAGS) --out-dir $(FMA_DIR)/pkg $(FMA_OUT)
 	cmp $(FMA_DIR)/pkg/rankscope.js $(PKG)/rankscope.js
 	cp $(FMA_DIR)/pkg/rankscope_bg.wasm $(PKG)/rankscope_fma_bg.wasm
 
