@@ -12,7 +12,7 @@ PKG := www/pkg
 E2E := tests/e2e
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: setup setup-rust setup-browser wasm serve build test test-native test-wasm test-e2e lint bench clean
+.PHONY: setup setup-rust setup-browser setup-bench wasm serve build test test-native test-wasm test-e2e lint bench clean
 
 ## setup: the wasm32 target and wasm-bindgen-cli at exactly the crate's version.
 setup-rust:
@@ -82,7 +82,11 @@ test: lint test-native test-wasm test-e2e
 
 ## bench: the core against numpy on the performance workloads (prints ratios), then the page's
 ## latency in headless Chromium.
-bench: wasm setup-browser
+## setup-bench: numpy for the baseline the benchmark compares against.
+setup-bench:
+	@python3 -c "import numpy" 2>/dev/null || pip install --quiet numpy
+
+bench: wasm setup-browser setup-bench
 	$(CARGO) build --release
 	python3 bench/bench.py
 	CHROMIUM=$(CHROMIUM) node bench/page_bench.mjs

@@ -34,6 +34,7 @@ timeit); the median ratio is the typical experience.
 Not a test: nothing here passes or fails on speed.
 """
 import argparse
+import importlib.util
 import math
 import os
 import platform
@@ -120,6 +121,9 @@ def main():
         sys.exit("build the CLI first: cargo build --release")
     if not (os.path.exists(WASM) and os.path.exists(WASM_FMA)):
         sys.exit("build the WASM first: make wasm")
+    if importlib.util.find_spec("numpy") is None:
+        sys.exit(f"the baseline needs numpy, which {sys.executable} lacks: pip install numpy "
+                 "(make bench installs it)")
     peak = time_script([sys.executable, "-c", PEAK_SCRIPT])
     wasm_peak = time_script(WASM_BENCH + ["--matmul", "256"])
     fma_peak = time_script(WASM_FMA_BENCH + ["--matmul", "256"])
