@@ -297,6 +297,30 @@ test('the link is written once the new view is drawn, or while a long one comput
   await page.context().close();
 });
 
+test('growing curves are drawn only where they are in view; the rest when the run ends', async () => {
+  // A fresh page's first frames run the chart code cold while the workers compute: every chart
+  // in one task made a 100–185 ms main-thread task. The scale chart lies below the fold here.
+  const page = await openPage(site.browser, `${site.server.url}?depth=50000&width=96&batch=96`);
+  await confirmLongRun(page);
+  await page.waitForFunction(
+    () => window.rankscopeTestHooks.drawLog().filter(([, , name]) => name === 'rank').length >= 3,
+    null, { timeout: 20000 },
+  );
+  assert.equal(await page.evaluate(() => document.body.dataset.status), 'computing');
+  const streamed = new Set((await page.evaluate(() => window.rankscopeTestHooks.drawLog())).map(([, , name]) => name));
+  assert.ok(streamed.has('spectrum'), `the heatmap in view grows too: ${[...streamed]}`);
+  assert.ok(!streamed.has('norm'), `the scale chart below the fold waits: ${[...streamed]}`);
+  // Scrolled to, it grows from the next frame on.
+  await page.evaluate(() => document.getElementById('chart-norm').scrollIntoView());
+  await page.waitForFunction(
+    () => window.rankscopeTestHooks.drawLog().some(([, , name]) => name === 'norm'),
+    null, { timeout: 10000 },
+  );
+  assert.equal(await page.evaluate(() => document.body.dataset.status), 'computing');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('the Stop button cancels a computation and keeps the partial curves', async () => {
   const page = await openPage(site.browser, `${site.server.url}?depth=50000&width=96&batch=96`);
   await confirmLongRun(page);
