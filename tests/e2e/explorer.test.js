@@ -297,6 +297,29 @@ test('the link is written once the new view is drawn, or while a long one comput
   await page.context().close();
 });
 
+test('the charts in view show their empty frame before any rows: at once, and while the cost guard asks', async () => {
+  // Drawn before the first job starts (the chart code's cold first call then runs outside the
+  // computation). A link too expensive to start unasked keeps that frame while the guard asks.
+  const page = await openPage(site.browser, `${site.server.url}?depth=50000&width=256&batch=256`);
+  await page.waitForSelector('#cost-guard:not([hidden])', { timeout: 10000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.status), 'confirm');
+  const painted = (id) => page.evaluate((canvasId) => {
+    // Share of sampled pixels that are opaque: 0 for a canvas never drawn (transparent).
+    const c = document.getElementById(canvasId);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let opaque = 0;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4 * 101) { opaque += d[i] === 255; n += 1; }
+    return opaque / n;
+  }, id);
+  assert.ok(await painted('chart-rank') > 0.95, 'the main chart is drawn');
+  const ink = await inkFraction(page, 'chart-rank');
+  assert.ok(ink > 0.01 && ink < 0.1, `axes, grid and the √d level, no curves: ink ${ink}`);
+  assert.equal(await painted('chart-norm'), 0, 'the scale chart below the fold is left for the job');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('growing curves are drawn only where they are in view; the rest when the run ends', async () => {
   // A fresh page's first frames run the chart code cold while the workers compute: every chart
   // in one task made a 100–185 ms main-thread task. The scale chart lies below the fold here.
