@@ -80,12 +80,12 @@ test-e2e: build setup-browser
 ## test: every test — lints, native, wasm, browser.
 test: lint test-native test-wasm test-e2e
 
-## bench: the core against numpy on the performance workloads (prints ratios), then the page's
-## latency in headless Chromium.
 ## setup-bench: numpy for the baseline the benchmark compares against.
 setup-bench:
 	@python3 -c "import numpy" 2>/dev/null || pip install --quiet numpy
 
+## bench: the core against numpy on the performance workloads (prints ratios), then the page's
+## latency in headless Chromium.
 bench: wasm setup-browser setup-bench
 	$(CARGO) build --release
 	python3 bench/bench.py

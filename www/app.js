@@ -1240,12 +1240,14 @@ async function main() {
     $('preset').append(opt);
   }
   startWorkers();
-  wireControls();
-  wireCostGuard();
   const parsed = parse_query(location.search);
   showNotice(parsed.errors, 'Some settings in this link were ignored (defaults used instead):');
   applyPresentation(parsed.params); // the layout the link asks for, before anything is drawn
   await drawEmptyCharts(parsed.query);
+  // Wired only now: an input during the empty charts' tasks would start a job from controls that
+  // do not show the link's values yet, and the link's state below would then replace it.
+  wireControls();
+  wireCostGuard();
   apply(parsed, 'replace');
 }
 
