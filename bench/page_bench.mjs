@@ -145,7 +145,8 @@ console.log(`cores: ${await page.evaluate(() => navigator.hardwareConcurrency)}`
 /** One load's line: the job's start since navigation, its rows, the workers' busy time, drawing. */
 const loadLine = ({ ms, job, long }) => {
   // Long tasks before the job's start are the page's own start-up (parsing, layout, the
-  // module's evaluation); those after it ran while the workers computed, or drew the result.
+  // modules' evaluation, the charts drawn empty); those after it ran while the workers computed,
+  // or drew the result.
   const longest = (tasks) => Math.max(0, ...tasks.map((t) => t.ms)).toFixed(0);
   const during = long.filter((t) => t.start >= job.start);
   return `${ms} ms; in the page: the job started at ${job.start.toFixed(0)} ms (module loaded, compiled, instantiated), its rows were in ${job.rows.toFixed(0)} ms later (the workers' start and the job, busy ${Math.max(...job.busy).toFixed(0)} ms), ready ${(job.ready - job.rows).toFixed(0)} ms after that (drawing); longest main-thread task ${longest(during)} ms from the job's start on (${longest(long.filter((t) => t.start < job.start))} ms before it)`;
