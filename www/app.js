@@ -795,6 +795,11 @@ function visibleCharts() {
   return CHARTS.filter((name) => !$(`chart-${name}`).closest('figure').hidden);
 }
 
+/** The shown charts with any of their box inside the viewport. */
+function chartsInView() {
+  return visibleCharts().filter((name) => onScreen($(`chart-${name}`)));
+}
+
 /** Draws every shown chart, or with `onScreenOnly` those in the viewport; returns the charts
  *  it left undrawn. */
 function drawAll({ onScreenOnly = false } = {}) {
@@ -829,7 +834,7 @@ function scheduleDraw() {
     if (jobDone || !view) return;
     lastStreamDraw = performance.now();
     try {
-      const charts = visibleCharts().filter((name) => onScreen($(`chart-${name}`)));
+      const charts = chartsInView();
       for (const name of charts) if (name !== 'spectrum') drawChart(name);
       setText('summary', view.summary());
       const now = performance.now();
@@ -1282,9 +1287,8 @@ async function drawEmptyCharts(query) {
   let empty = null;
   try {
     empty = new View(query);
-    for (const name of visibleCharts()) {
+    for (const name of chartsInView()) {
       const canvas = $(`chart-${name}`);
-      if (!onScreen(canvas)) continue;
       empty.draw(name, canvas, fitCanvas(canvas));
       await new Promise((resolve) => { setTimeout(resolve, 0); });
     }
