@@ -181,12 +181,19 @@ function setControls(p, seedText) {
   showValues();
 }
 
-/** Depth with thousands separators. One formatter for the page: Number.toLocaleString builds
- *  a new one per call, which took ~1 ms of every input on the main thread (profiled). */
-const DEPTH_FORMAT = new Intl.NumberFormat('en-US');
+/**
+ * A whole number with thousands separators ("50,000"), as en-US writes it. Not Intl: the page's
+ * first Intl.NumberFormat loads ICU's number data, which took ~120 ms of the main thread in a
+ * fresh page's start-up (CPU profile of a first load; toLocaleString costs the same and then
+ * ~1 ms per call).
+ */
+function groupThousands(n) {
+  const digits = String(n);
+  return /^\d+$/.test(digits) ? digits.replace(/\B(?=(\d{3})+$)/g, ',') : digits;
+}
 
 function showValues() {
-  setText('depth-value', DEPTH_FORMAT.format(depth));
+  setText('depth-value', groupThousands(depth));
   setText('layer-value', $('layer').value);
   setText('width-value', $('width').value);
   setText('batch-value', $('batch').value);
@@ -362,7 +369,7 @@ function showCostGuard(parsed, seconds) {
   const choices = every === undefined
     ? `Compute it anyway (you can stop it at any time) or ${keep}. Evaluating the measures less often would not help: the layers themselves are the work.`
     : `Compute it anyway (you can stop it at any time), evaluate the measures every ${every} layers instead, or ${keep}.`;
-  const amount = gflop < 10 ? gflop.toFixed(1) : Math.round(gflop).toLocaleString('en-US');
+  const amount = gflop < 10 ? gflop.toFixed(1) : groupThousands(Math.round(gflop));
   $('cost-text').textContent = `This view needs about ${amount} GFLOP — roughly ${formatSeconds(seconds)} on this machine. ${choices}`;
   setHidden($('cost-coarse'), every === undefined);
   $('cost-coarse').textContent = every === undefined ? '' : `Evaluate every ${every} layers instead`;
