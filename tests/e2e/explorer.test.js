@@ -313,6 +313,7 @@ test('the charts in view show their empty frame before any rows: at once, and wh
     return opaque / n;
   }, id);
   assert.ok(await painted('chart-rank') > 0.95, 'the main chart is drawn');
+  assert.ok(await painted('chart-spectrum') > 0.95, 'the spectrum, in view too, is drawn');
   const ink = await inkFraction(page, 'chart-rank');
   assert.ok(ink > 0.01 && ink < 0.1, `axes, grid and the √d level, no curves: ink ${ink}`);
   assert.equal(await painted('chart-norm'), 0, 'the scale chart below the fold is left for the job');
