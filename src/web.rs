@@ -115,6 +115,64 @@ pub fn fresh_seed() -> Result<String, JsError> {
     Ok((u64::from_le_bytes(bytes) >> 11).to_string())
 }
 
+/// Draws a small made-up view of `query` — four layers of both runs, rows built here — on
+/// `canvas` with each chart of a depth view, the rows passed through the same conversion as
+/// the workers' rows. The page calls it once at start-up, on a canvas it never shows: the
+/// curves' drawing code then runs cold there (compiled on the spot, in V8's baseline tier)
+/// rather than in the frames drawn while the first job computes, where it made main-thread
+/// tasks of 50–80 ms. A sweep link warms the depth view's charts (its own chart shares most
+/// of their code).
+#[wasm_bindgen]
+pub fn warm_up_charts(query: &str, canvas: HtmlCanvasElement) -> Result<(), JsError> {
+    let params = Params::parse(query).map_err(|e| JsError::new(&e.to_string()))?;
+    let params = Params {
+        view: crate::params::ViewKind::Depth,
+        ..params
+    };
+    let mut view = View {
+        scene: Scene::new(&params),
+        frames: Vec::new(),
+    };
+    let batch = Batch {
+        main: made_up_rows(&params, 0.05),
+        twin: made_up_rows(&params, 0.4),
+        sweep: Vec::new(),
+    };
+    view.push(to_js(&batch)?)?;
+    for chart in ["spectrum", "rank", "norm"] {
+        view.draw(chart, canvas.clone(), 1.0)?;
+    }
+    Ok(())
+}
+
+/// Layers 0–3 of a run whose normalised singular values decay as e^(−rate·i·layer).
+fn made_up_rows(params: &Params, rate: f64) -> Vec<Row> {
+    let k = params.width.min(params.batch).max(1);
+    (0..4u32)
+        .map(|layer| {
+            let raw: Vec<f64> = (0..k)
+                .map(|i| (-rate * i as f64 * f64::from(layer)).exp())
+                .collect();
+            let norm = raw.iter().map(|x| x * x).sum::<f64>().sqrt();
+            let singular_values: Vec<f64> = raw.iter().map(|x| x / norm).collect();
+            let metrics = crate::metrics::from_values(
+                &singular_values,
+                (params.width, params.batch),
+                params.tau,
+                0.1,
+            );
+            Row {
+                seed: params.seed,
+                layer,
+                metrics: Some(metrics),
+                log10_norm: f64::from(layer) * -0.1,
+                singular_values,
+                flag: None,
+            }
+        })
+        .collect()
+}
+
 /// One n×n×n matrix product with the kernel the layers use; returns its trace (so nothing is
 /// optimised away). `bench/wasm_bench.mjs --matmul` times it as this build's peak rate.
 #[wasm_bindgen]

@@ -7,7 +7,7 @@
 // computed and every panel in view is drawn, "error" after a failure. Panels outside the
 // viewport when a job finishes are drawn in the task right after (body[data-offscreen] until
 // then; see drawOffscreenLater).
-import init, { parse_query, fresh_seed, presets, coarser_every, View } from './pkg/rankscope.js';
+import init, { parse_query, fresh_seed, presets, coarser_every, View, warm_up_charts } from './pkg/rankscope.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_DEPTH = 50000;
@@ -19,8 +19,17 @@ const SPECTRUM_INTERVAL = 300;
 /** Redraw streaming curves at most this often (ms); the finished picture is drawn at once. */
 const STREAM_INTERVAL = 50;
 let lastStreamDraw = 0;
-/** Partial curves are drawn only once a job has run this long (ms). */
+/** Partial curves are drawn only once a job has run this long (ms)… */
 const STREAM_DELAY = 80;
+/** …if its cost estimate says it takes at least this long (ms); a job expected shorter is drawn
+ *  once, finished, unless it runs past STREAM_LATE. Why: a fresh page's first job (the default
+ *  view: ~60 ms estimated, ~25 ms in warm workers) takes 150–400 ms while the workers' code is
+ *  cold, and its streaming frames, drawn while both workers and V8's optimising compiler filled
+ *  the two cores, were main-thread tasks of 50–85 ms in half of the fresh loads measured. */
+const STREAM_MIN_EXPECTED = 250;
+const STREAM_LATE = 1000;
+/** When the current job starts drawing partial curves (ms after its start). */
+let streamAfter = STREAM_DELAY;
 let computingNote = null;
 let streamTimer = null;
 /** Where the last job's time went (ms from its start), for `bench/page_bench.mjs`: the last
@@ -61,7 +70,7 @@ let chartFontScale = 1;    // the link's fs: fonts and lines of every chart
 let viewState = null;      // the parsed state whose computation the charts show
 let viewJobId = 0;         // the job whose rows the View holds
 let wasmMemory = null;     // the main thread's WASM memory (for the tests' memory check)
-const drawLog = [];        // [view's job, latest job, chart] at each draw, for the tests (bounded)
+const drawLog = [];        // [view's job, latest job, chart, ms since the latest job's start] at each draw, for the tests (bounded)
 /** Work the page starts without asking, in seconds at the measured speed. */
 const BUDGET_SECONDS = 15;
 /** Flops per second of this machine's WASM; starts at a cautious guess, then measured. */
@@ -399,8 +408,8 @@ function wireCostGuard() {
 
 /** The terminal command that prints this view's rows (the sweep's too: the CSV export's
  *  format); `rankscope plot` with the same link draws its chart. */
-function cliCommand() {
-  return `rankscope run '${state.query}'`;
+function cliCommand(query = state.query) {
+  return `rankscope run '${query}'`;
 }
 
 /** The charts' captions, which say only what the charts draw (see src/captions.rs). */
@@ -548,6 +557,7 @@ function compute() {
   jobStart = performance.now();
   jobTimes = { start: jobStart, rows: null, charts: null, geometry: null, ready: null, offscreen: null, busy: [] };
   lastSpectrumDraw = 0;
+  streamAfter = (1000 * state.cost) / throughput >= STREAM_MIN_EXPECTED ? STREAM_DELAY : STREAM_LATE;
   setHidden($('run-errors'), true);
   setText('run-errors', '');
   if ($('progress').value !== 0) $('progress').value = 0;
@@ -768,9 +778,9 @@ function onWorkerMessage(event) {
     setText('progress-text', `${Math.floor(progress * 100)}%`);
   }
   // A short job is drawn once, finished; a longer one shows its curves growing.
-  if (elapsed > STREAM_DELAY) scheduleDraw();
+  if (elapsed > streamAfter) scheduleDraw();
   else if (!streamTimer) {
-    streamTimer = setTimeout(() => { streamTimer = null; if (!jobDone) scheduleDraw(); }, STREAM_DELAY - elapsed);
+    streamTimer = setTimeout(() => { streamTimer = null; if (!jobDone) scheduleDraw(); }, streamAfter - elapsed);
   }
 }
 
@@ -793,7 +803,7 @@ function fitCanvas(canvas) {
 
 function drawChart(name) {
   if (drawLog.length >= 5000) drawLog.splice(0, 2500);
-  drawLog.push([viewJobId, jobId, name]);
+  drawLog.push([viewJobId, jobId, name, performance.now() - jobStart]);
   const canvas = $(`chart-${name}`);
   const scale = fitCanvas(canvas);
   view.draw(name, canvas, scale);
@@ -1213,6 +1223,10 @@ window.rankscopeTestHooks = {
     }
     return { pixels: a.length / 4, differing, maxDiff, inked };
   },
+  /** The speed (FLOP/s) the cost estimates assume: a test makes a long job look short. */
+  setThroughput(flops) {
+    throughput = flops;
+  },
   /** The benchmark compares one worker with the pool in the same run. */
   setWorkerCount(n) {
     WORKER_COUNT = Math.max(1, Math.min(4, Math.floor(n)));
@@ -1250,6 +1264,14 @@ function relaxedSimdSupported() {
   }
 }
 
+/** Resolves once the browser has rendered a frame (or after 100 ms: a hidden tab renders none). */
+function renderedFrame() {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 100);
+    requestAnimationFrame(() => setTimeout(() => { clearTimeout(timer); resolve(); }, 0));
+  });
+}
+
 /** Resolves in a later task (setTimeout 0): what waits for the main thread runs in between. */
 function nextTask() {
   return new Promise((resolve) => { setTimeout(resolve, 0); });
@@ -1284,7 +1306,16 @@ async function main() {
   await nextTask();
   showNotice(parsed.errors, 'Some settings in this link were ignored (defaults used instead):');
   applyPresentation(parsed.params); // the layout the link asks for, before anything is drawn
+  // The link's values and texts too (apply below finds them in place), and a frame rendered
+  // before the first job: that frame's layout, paint and commit (10–20, 7–10 and 15–18 ms on a
+  // first load) otherwise came right after the job started, stretched to a task of 50–75 ms by
+  // the busy workers.
+  setControls(parsed.params, parsed.seed);
+  setText('cli-command', cliCommand(parsed.query));
+  showCaption(parsed.params.preset);
+  showChartCaptions(parsed.captions);
   await drawEmptyCharts(parsed.query);
+  await renderedFrame();
   // Wired only now: an input during the empty charts' tasks would start a job from controls that
   // do not show the link's values yet, and the link's state below would then replace it.
   wireControls();
@@ -1315,6 +1346,12 @@ async function drawEmptyCharts(query) {
       const canvas = $(`chart-${name}`);
       empty.draw(name, canvas, fitCanvas(canvas));
     }
+    await nextTask();
+    // The curves' code, cold, on a canvas never shown (see warm_up_charts).
+    const hidden = document.createElement('canvas');
+    hidden.width = 640;
+    hidden.height = 320;
+    warm_up_charts(query, hidden);
     await nextTask();
   } catch {
     // nothing to show yet

@@ -321,6 +321,67 @@ test('the charts in view show their empty frame before any rows: at once, and wh
   await page.context().close();
 });
 
+test('a job its cost estimate calls short is drawn finished, or growing only after a second', async () => {
+  // A fresh page's first job (the default view, estimated at ~60 ms) runs for 150–400 ms while
+  // the workers' code is cold; drawing partial curves then made main-thread tasks of 50–85 ms.
+  // Taken for a machine 50,000× faster than it is, the page expects the 50,000-layer view to be
+  // short: no partial frame in its first second, then the curves grow as for any long job.
+  const page = await openPage(site.browser, site.server.url);
+  await waitStatus(page);
+  await page.evaluate(() => {
+    // The main chart's draws of the jobs started from here on: ms after the job's start.
+    const before = Math.max(...window.rankscopeTestHooks.drawLog().map(([, j]) => j));
+    window.newJobsDraws = () => window.rankscopeTestHooks.drawLog()
+      .filter(([view, j, name]) => view === j && j > before && name === 'rank')
+      .map(([, , , ms]) => ms);
+    window.rankscopeTestHooks.setThroughput(1e14);
+    const el = document.getElementById('depth');
+    el.value = '1000'; // log slider position → depth 50,000
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  await page.waitForFunction(
+    () => document.body.dataset.status === 'computing' && window.newJobsDraws().length > 0,
+    null, { timeout: 20000 },
+  );
+  const first = Math.min(...await page.evaluate(() => window.newJobsDraws()));
+  assert.ok(first >= 1000, `the first partial frame came ${first.toFixed(0)} ms after the job's start`);
+  await page.click('#cancel');
+  await waitStatus(page);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('the chart warm-up draws a made-up view on any canvas, and names a bad link', async () => {
+  // The page runs it once at start-up on a canvas it never shows (see warm_up_charts).
+  const page = await openPage(site.browser, site.server.url);
+  await waitStatus(page);
+  const out = await page.evaluate(async () => {
+    const { warm_up_charts } = await import('./www/pkg/rankscope.js');
+    const ink = (query) => {
+      const c = document.createElement('canvas');
+      c.width = 640;
+      c.height = 320;
+      warm_up_charts(query, c);
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let dark = 0;
+      for (let i = 0; i < d.length; i += 4) dark += d[i] < 200 && d[i + 3] === 255;
+      return dark / (d.length / 4);
+    };
+    let error = null;
+    try {
+      ink('depth=abc');
+    } catch (e) {
+      error = e.message;
+    }
+    return { plain: ink(''), sweep: ink('view=sweep&depth=300'), top10: ink('detail=top10&metric=numerical_rank'), error };
+  });
+  for (const key of ['plain', 'sweep', 'top10']) assert.ok(out[key] > 0.005, `${key}: ink ${out[key]}`);
+  assert.match(out.error, /depth/);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('growing curves are drawn only where they are in view; the rest when the run ends', async () => {
   // A fresh page's first frames run the chart code cold while the workers compute: every chart
   // in one task made a 100–185 ms main-thread task. The scale chart lies below the fold here.
