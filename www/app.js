@@ -70,7 +70,9 @@ let chartFontScale = 1;    // the link's fs: fonts and lines of every chart
 let viewState = null;      // the parsed state whose computation the charts show
 let viewJobId = 0;         // the job whose rows the View holds
 let wasmMemory = null;     // the main thread's WASM memory (for the tests' memory check)
-const drawLog = [];        // [view's job, latest job, chart, ms since the latest job's start] at each draw, for the tests (bounded)
+// [view's job, latest job, chart, ms since the latest job's start] at each draw, for the tests
+// (bounded)
+const drawLog = [];
 /** Work the page starts without asking, in seconds at the measured speed. */
 const BUDGET_SECONDS = 15;
 /** Flops per second of this machine's WASM; starts at a cautious guess, then measured. */
@@ -1315,6 +1317,7 @@ async function main() {
   showCaption(parsed.params.preset);
   showChartCaptions(parsed.captions);
   await drawEmptyCharts(parsed.query);
+  await warmUpCurves(parsed.query);
   await renderedFrame();
   // Wired only now: an input during the empty charts' tasks would start a job from controls that
   // do not show the link's values yet, and the link's state below would then replace it.
@@ -1328,8 +1331,7 @@ async function main() {
  * own, while the workers start. The page shows its frame at once, and the chart code's first
  * call — compiled on the spot and run in V8's baseline tier: ~45–60 ms for the main chart,
  * ~30–55 for the spectrum — happens before the first job starts instead of in the frames drawn
- * while it computes (there, one task of 61–91 ms). The workers take longer to start than this,
- * so the job's rows come no later. The spectrum goes first: most of a cold draw is code both
+ * while it computes (there, one task of 61–91 ms). The spectrum goes first: most of a cold draw is code both
  * charts share, and the spectrum's own part is the smaller (twelve fresh loads each, the longer
  * of the two tasks: median 66 ms with the main chart first, 51 with the spectrum first, which
  * then takes 36–108 ms and the main chart 14–34; both together 102 → 78 ms).
@@ -1347,17 +1349,30 @@ async function drawEmptyCharts(query) {
       empty.draw(name, canvas, fitCanvas(canvas));
     }
     await nextTask();
-    // The curves' code, cold, on a canvas never shown (see warm_up_charts).
-    const hidden = document.createElement('canvas');
-    hidden.width = 640;
-    hidden.height = 320;
-    warm_up_charts(query, hidden);
-    await nextTask();
   } catch {
     // nothing to show yet
   } finally {
     empty?.free();
   }
+}
+
+/**
+ * Runs the curves' drawing code once, cold, in a task of its own: a made-up view of the link on
+ * a canvas never shown (see warm_up_charts in src/web.rs). The empty charts warm the frames'
+ * code only, and the first job's curves, drawn cold while both workers and V8's optimising
+ * compiler filled the two cores, made main-thread tasks of 50–85 ms. Failing here is harmless:
+ * the job's own drawing reports errors.
+ */
+async function warmUpCurves(query) {
+  try {
+    const hidden = document.createElement('canvas');
+    hidden.width = 640;
+    hidden.height = 320;
+    warm_up_charts(query, hidden);
+  } catch {
+    // nothing gained, nothing lost
+  }
+  await nextTask();
 }
 
 main();
