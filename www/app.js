@@ -517,11 +517,13 @@ function exportedChart() {
 
 // ---------- worker ----------
 
+/** (Re)starts the pool; the workers get the compiled module now, or from initWorkers once the
+ *  page has it (a first load starts them before compiling: see main). */
 function startWorkers() {
   for (const w of workers) w.terminate();
   workers = Array.from({ length: WORKER_COUNT }, () => {
     const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    w.postMessage({ type: 'init', module: wasmModule });
+    if (wasmModule) w.postMessage({ type: 'init', module: wasmModule });
     w.onmessage = onWorkerMessage;
     w.onerror = (e) => {
       e.preventDefault();
@@ -530,6 +532,11 @@ function startWorkers() {
     };
     return w;
   });
+}
+
+/** Hands the compiled module to workers started before it was ready. */
+function initWorkers() {
+  for (const w of workers) w.postMessage({ type: 'init', module: wasmModule });
 }
 
 /** How many workers a view's runs are spread over. */
@@ -1274,9 +1281,14 @@ function renderedFrame() {
   });
 }
 
-/** Resolves in a later task (setTimeout 0): what waits for the main thread runs in between. */
+/** Resolves in a later task: what waits for the main thread runs in between. */
 function nextTask() {
-  return new Promise((resolve) => { setTimeout(resolve, 0); });
+  if (globalThis.scheduler?.yield) return globalThis.scheduler.yield();
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(0);
+  });
 }
 
 async function main() {
@@ -1284,11 +1296,16 @@ async function main() {
   const wasmFile = fma ? 'rankscope_fma_bg.wasm' : 'rankscope_bg.wasm';
   document.body.dataset.wasmBuild = fma ? 'relaxed-simd' : 'simd';
   setText('wasm-build', fma ? 'SIMD with fused multiply-add' : 'SIMD');
+  // The workers first: each fetches and evaluates its scripts while the module compiles here.
+  startWorkers();
   try {
     wasmModule = await WebAssembly.compileStreaming(fetch(new URL(`./pkg/${wasmFile}`, import.meta.url)));
+    initWorkers();
     const exports = await init({ module_or_path: wasmModule });
     wasmMemory = exports.memory;
   } catch (err) {
+    for (const w of workers) w.terminate();
+    workers = [];
     showFailure(`the WebAssembly module could not be loaded (${err})`);
     return;
   }
@@ -1299,7 +1316,6 @@ async function main() {
     opt.textContent = p.title;
     $('preset').append(opt);
   }
-  startWorkers();
   // The start-up's pieces in tasks of their own (a first load's were one task of ~140 ms here:
   // the first calls into the module run cold), so the browser can render and start the workers
   // in between.

@@ -69,6 +69,19 @@ async function memory(page, cdp) {
   return { js: usedSize, wasm };
 }
 
+test('a WebAssembly module that does not load is named in the notice, and its workers are stopped', async () => {
+  // The workers start while the module compiles (their scripts load meanwhile); if it never
+  // arrives they must not linger, waiting for it.
+  const page = await openPage(site.browser, null);
+  await page.route(/_bg\.wasm$/, (route) => route.fulfill({ status: 404, body: 'not here' }));
+  await page.goto(site.server.url);
+  await waitStatus(page, 'error');
+  assert.match(await page.textContent('#notice'), /the WebAssembly module could not be loaded/);
+  await page.waitForTimeout(300);
+  assert.deepEqual(page.workers().map((w) => w.url()), [], 'no worker left running');
+  await page.context().close();
+});
+
 test('1,000 random control changes due 10 ms apart: no stale frame, the last state wins, memory stays flat', async () => {
   const page = await openPage(site.browser, `${site.server.url}?depth=40&width=24&batch=24`);
   await waitStatus(page);
