@@ -334,12 +334,9 @@ function apply(parsed, historyMode, { confirmed = false } = {}) {
     viewState = parsed;
     compute();
   }
-  setControls(parsed.params, parsed.seed);
   deferURL(parsed.query, historyMode);
-  setText('cli-command', cliCommand());
   applyPresentation(parsed.params);
-  showCaption(parsed.params.preset);
-  showChartCaptions(parsed.captions);
+  showLinkState(parsed);
   if (guarded) {
     showCostGuard(parsed, seconds);
   } else if (!needsCompute && viewState.query !== parsed.query) {
@@ -358,6 +355,14 @@ function apply(parsed, historyMode, { confirmed = false } = {}) {
       scheduleDraw();
     }
   }
+}
+
+/** The link's values in the controls, and the texts that follow from it (written on change). */
+function showLinkState(parsed) {
+  setControls(parsed.params, parsed.seed);
+  setText('cli-command', cliCommand(parsed.query));
+  showCaption(parsed.params.preset);
+  showChartCaptions(parsed.captions);
 }
 
 function formatSeconds(s) {
@@ -523,7 +528,6 @@ function startWorkers() {
   for (const w of workers) w.terminate();
   workers = Array.from({ length: WORKER_COUNT }, () => {
     const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    if (wasmModule) w.postMessage({ type: 'init', module: wasmModule });
     w.onmessage = onWorkerMessage;
     w.onerror = (e) => {
       e.preventDefault();
@@ -532,9 +536,10 @@ function startWorkers() {
     };
     return w;
   });
+  if (wasmModule) initWorkers();
 }
 
-/** Hands the compiled module to workers started before it was ready. */
+/** Hands the compiled module to the workers (started before it was ready on a first load). */
 function initWorkers() {
   for (const w of workers) w.postMessage({ type: 'init', module: wasmModule });
 }
@@ -1317,8 +1322,7 @@ async function main() {
     $('preset').append(opt);
   }
   // The start-up's pieces in tasks of their own (a first load's were one task of ~140 ms here:
-  // the first calls into the module run cold), so the browser can render and start the workers
-  // in between.
+  // the first calls into the module run cold), so the browser can render in between.
   await nextTask();
   const parsed = parse_query(location.search);
   await nextTask();
@@ -1328,10 +1332,7 @@ async function main() {
   // before the first job: that frame's layout, paint and commit (10–20, 7–10 and 15–18 ms on a
   // first load) otherwise came right after the job started, stretched to a task of 50–75 ms by
   // the busy workers.
-  setControls(parsed.params, parsed.seed);
-  setText('cli-command', cliCommand(parsed.query));
-  showCaption(parsed.params.preset);
-  showChartCaptions(parsed.captions);
+  showLinkState(parsed);
   await drawEmptyCharts(parsed.query);
   await warmUpCurves(parsed.query);
   await renderedFrame();
