@@ -19,21 +19,27 @@ const SPECTRUM_INTERVAL = 300;
 /** Redraw streaming curves at most this often (ms); the finished picture is drawn at once. */
 const STREAM_INTERVAL = 50;
 let lastStreamDraw = 0;
-/** Partial curves are drawn only once a job has run this long (ms)… */
+/** Partial curves are drawn only once a job has run this long (ms). */
 const STREAM_DELAY = 80;
-/** …if its cost estimate says it takes at least this long (ms); a job expected shorter is drawn
- *  once, finished, unless it runs past STREAM_LATE. Why: a fresh page's first job (the default
- *  view: ~60 ms estimated, ~25 ms in warm workers) takes 150–400 ms while the workers' code is
- *  cold, and its streaming frames, drawn while both workers and V8's optimising compiler filled
- *  the two cores, were main-thread tasks of 50–85 ms in half of the fresh loads measured. */
-const STREAM_MIN_EXPECTED = 250;
-const STREAM_LATE = 1000;
+/** A job its cost estimate calls shorter than SHORT_JOB_MS shows no sign of progress — no
+ *  partial curves, "Computing…" note or progress bar, no link write — unless it runs past
+ *  QUIET_MS; it is drawn once, finished. Why: a fresh page's first job (the default view: ~60 ms
+ *  estimated, ~25 ms in warm workers) takes 150–400 ms while the workers' code is cold, and every
+ *  change to the page then costs a frame whose commit waits for the compositor thread while
+ *  both workers and V8's optimising compiler fill the two cores: its streaming frames were tasks
+ *  of 50–85 ms in half of the fresh loads measured, the note's, the progress bar's and the link
+ *  write's frames 54–65 ms in about one load in ten. */
+const SHORT_JOB_MS = 250;
+const QUIET_MS = 1000;
+/** How long the current job shows no progress (ms after its start): 0, or QUIET_MS. */
+let quietFor = 0;
 /** When the current job starts drawing partial curves (ms after its start). */
 let streamAfter = STREAM_DELAY;
 let computingNote = null;
 let streamTimer = null;
-/** Where the last job's time went (ms from its start), for `bench/page_bench.mjs`: the last
- *  rows in, the charts drawn, the geometry panel drawn (or left for later: off screen), ready
+/** Where the last job's time went (ms from its start), for `bench/page_bench.mjs`: its runs
+ *  handed to the workers (`posted`: at once, but after a rendered frame for the first job), the
+ *  last rows in, the charts drawn, the geometry panel drawn (or left for later: off screen), ready
  *  (link written), the panels outside the viewport drawn (`offscreen`, null if none was);
  *  `busy`: each worker's time inside the simulation's steps (its share of the wait for the
  *  rows); `start`: the job's start, ms since the page's navigation began. */
@@ -54,6 +60,8 @@ let WORKER_COUNT = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 4));
 let workers = [];
 let parts = null;          // the current job's parts: {count, done[], progress[]}
 let jobId = 0;
+/** Whether a job has been started since the page loaded (the first waits for a frame: compute). */
+let firstJobStarted = false;
 let jobStart = 0;
 let dragging = false;      // a slider drag is under way: history entry already pushed
 let lastNormKind = 'bn';   // what the BatchNorm toggle turns back on
@@ -290,11 +298,11 @@ let deferredURL = null;
 
 /**
  * Writes the link once the page has settled (status ready, error or confirm: see setStatus), or
- * after URL_DEFER_MS for a longer computation. A history write costs the browser process
- * ~15–20 ms of CPU, which on a 2-core machine came out of the workers' time: the default view's
- * input → ready measured ~60 ms with the write at once and ~40 ms without it. Writes arriving
- * meanwhile coalesce into one (a push if any of them was a push); 'none' (back/forward, where
- * the browser already shows the new URL) drops a pending write.
+ * after URL_DEFER_MS for a longer computation (QUIET_MS for one expected short). A history write
+ * costs the browser process ~15–20 ms of CPU, which on a 2-core machine came out of the workers'
+ * time: the default view's input → ready measured ~60 ms with the write at once and ~40 ms
+ * without it. Writes arriving meanwhile coalesce into one (a push if any of them was a push);
+ * 'none' (back/forward, where the browser already shows the new URL) drops a pending write.
  */
 function deferURL(query, mode) {
   if (deferredURL) {
@@ -303,7 +311,7 @@ function deferURL(query, mode) {
     deferredURL = null;
   }
   if (mode !== 'push' && mode !== 'replace') return;
-  deferredURL = { query, mode, timer: setTimeout(flushURL, URL_DEFER_MS) };
+  deferredURL = { query, mode, timer: setTimeout(flushURL, Math.max(quietFor, URL_DEFER_MS)) };
 }
 
 /** Performs the deferred link write, if any. */
@@ -569,9 +577,10 @@ function compute() {
   view = new View(state.query);
   viewJobId = jobId;
   jobStart = performance.now();
-  jobTimes = { start: jobStart, rows: null, charts: null, geometry: null, ready: null, offscreen: null, busy: [] };
+  jobTimes = { start: jobStart, posted: null, rows: null, charts: null, geometry: null, ready: null, offscreen: null, busy: [] };
   lastSpectrumDraw = 0;
-  streamAfter = (1000 * state.cost) / throughput >= STREAM_MIN_EXPECTED ? STREAM_DELAY : STREAM_LATE;
+  quietFor = (1000 * state.cost) / throughput >= SHORT_JOB_MS ? 0 : QUIET_MS;
+  streamAfter = Math.max(quietFor, STREAM_DELAY);
   setHidden($('run-errors'), true);
   setText('run-errors', '');
   if ($('progress').value !== 0) $('progress').value = 0;
@@ -585,13 +594,28 @@ function compute() {
     if (jobDone) return;
     document.body.dataset.slow = '';
     setText('summary', 'Computing…');
-  }, STREAM_DELAY);
+  }, Math.max(quietFor, STREAM_DELAY));
   const count = partCount(state.params);
   parts = { count, done: Array(count).fill(false), progress: Array(count).fill(0) };
-  workers.forEach((w, part) => {
-    if (part < count) w.postMessage({ type: 'run', id: jobId, query: state.query, part, parts: count });
-    else w.postMessage({ type: 'cancel', id: jobId });
-  });
+  const { query } = state;
+  const id = jobId;
+  const post = () => {
+    markJob('posted');
+    workers.forEach((w, part) => {
+      if (part < count) w.postMessage({ type: 'run', id, query, part, parts: count });
+      else w.postMessage({ type: 'cancel', id });
+    });
+  };
+  if (!firstJobStarted) {
+    // The first job's workers wait for the frame that shows what this job changed (and what
+    // the start-up wrote before it): on a first load that frame's style, paint and commit took
+    // 9, 9 and 27 ms with both workers busy — one task of 56 ms — and ~20 ms before they start.
+    // A newer job (an input meanwhile) or a cancel makes the wait's post moot.
+    firstJobStarted = true;
+    renderedFrame().then(() => { if (id === jobId) post(); });
+  } else {
+    post();
+  }
 }
 
 function cancel() {
@@ -786,7 +810,7 @@ function onWorkerMessage(event) {
     finishJob(msg.id);
     return;
   }
-  if (elapsed > PROGRESS_DELAY) {
+  if (elapsed > Math.max(quietFor, PROGRESS_DELAY)) {
     setHidden($('progress-row'), false);
     $('progress').value = progress;
     setText('progress-text', `${Math.floor(progress * 100)}%`);
@@ -1328,14 +1352,11 @@ async function main() {
   await nextTask();
   showNotice(parsed.errors, 'Some settings in this link were ignored (defaults used instead):');
   applyPresentation(parsed.params); // the layout the link asks for, before anything is drawn
-  // The link's values and texts too (apply below finds them in place), and a frame rendered
-  // before the first job: that frame's layout, paint and commit (10–20, 7–10 and 15–18 ms on a
-  // first load) otherwise came right after the job started, stretched to a task of 50–75 ms by
-  // the busy workers.
+  // The link's values and texts too (apply below finds them in place). The frame that lays them
+  // out is rendered before the first job's workers start (see compute).
   showLinkState(parsed);
   await drawEmptyCharts(parsed.query);
   await warmUpCurves(parsed.query);
-  await renderedFrame();
   // Wired only now: an input during the empty charts' tasks would start a job from controls that
   // do not show the link's values yet, and the link's state below would then replace it.
   wireControls();

@@ -321,14 +321,27 @@ test('the charts in view show their empty frame before any rows: at once, and wh
   await page.context().close();
 });
 
-test('a job its cost estimate calls short is drawn finished, or growing only after a second', async () => {
+test('a job its cost estimate calls short shows its progress only after a second', async () => {
   // A fresh page's first job (the default view, estimated at ~60 ms) runs for 150–400 ms while
-  // the workers' code is cold; drawing partial curves then made main-thread tasks of 50–85 ms.
-  // Taken for a machine 50,000× faster than it is, the page expects the 50,000-layer view to be
-  // short: no partial frame in its first second, then the curves grow as for any long job.
+  // the workers' code is cold; drawing partial curves then made main-thread tasks of 50–85 ms,
+  // and the "Computing…" note, the progress bar and the link write each cost a frame of 50–65 ms
+  // in some loads. Taken for a machine 50,000× faster than it is, the page expects the
+  // 50,000-layer view to be short: none of these in its first second, then the curves grow, the
+  // note and the bar show and the link is written as for any long job.
   const page = await openPage(site.browser, site.server.url);
   await waitStatus(page);
   await page.evaluate(() => {
+    // When each sign of progress first appeared (performance.now()).
+    window.signs = {};
+    const seen = (name) => { window.signs[name] ??= performance.now(); };
+    new MutationObserver(() => {
+      if ('slow' in document.body.dataset) seen('note');
+      if (!document.getElementById('progress-row').hidden) seen('progress');
+    }).observe(document.body, { attributes: true, subtree: true, attributeFilter: ['data-slow', 'hidden'] });
+    for (const method of ['pushState', 'replaceState']) {
+      const write = history[method].bind(history);
+      history[method] = (...args) => { seen('link'); return write(...args); };
+    }
     // The main chart's draws of the jobs started from here on: ms after the job's start.
     const before = Math.max(...window.rankscopeTestHooks.drawLog().map(([, j]) => j));
     window.newJobsDraws = () => window.rankscopeTestHooks.drawLog()
@@ -346,6 +359,15 @@ test('a job its cost estimate calls short is drawn finished, or growing only aft
   );
   const first = Math.min(...await page.evaluate(() => window.newJobsDraws()));
   assert.ok(first >= 1000, `the first partial frame came ${first.toFixed(0)} ms after the job's start`);
+  // The note and the bar come with the curves; the link is written by then too.
+  await page.waitForFunction(() => ['note', 'progress', 'link'].every((k) => k in window.signs), null, { timeout: 5000 });
+  const signs = await page.evaluate(() => {
+    const { start } = window.rankscopeTestHooks.jobTimes();
+    return Object.fromEntries(Object.entries(window.signs).map(([k, t]) => [k, t - start]));
+  });
+  for (const [name, ms] of Object.entries(signs)) {
+    assert.ok(ms >= 1000, `the ${name} came ${ms.toFixed(0)} ms after the job's start`);
+  }
   await page.click('#cancel');
   await waitStatus(page);
   assert.deepEqual(page.errors, []);

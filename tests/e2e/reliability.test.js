@@ -161,12 +161,33 @@ test("the page's record of where a job's time went is in order (the W4 benchmark
   // Two parts (the run and its twin), one per worker: each reports its busy time once.
   assert.equal(t.busy.length, 2, `one busy time per worker: ${JSON.stringify(t)}`);
   for (const b of t.busy) assert.ok(b > 0 && b <= t.rows, `busy ${b} within the wait for rows ${t.rows}`);
-  assert.ok(t.rows > 0 && t.rows <= t.charts && t.charts <= t.geometry && t.geometry <= t.ready,
-    `rows, charts, geometry, ready in order: ${JSON.stringify(t)}`);
+  assert.ok(t.posted >= 0 && t.posted < t.rows && t.rows <= t.charts && t.charts <= t.geometry && t.geometry <= t.ready,
+    `runs posted, rows, charts, geometry, ready in order: ${JSON.stringify(t)}`);
   // A view-only change (another measure) redraws without a job: the record stays the job's.
   await page.selectOption('#metric', 'stable_rank');
   await waitStatus(page);
   assert.deepEqual(await page.evaluate(() => window.rankscopeTestHooks.jobTimes()), t);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("a first load's job hands its runs to the workers only after a frame has rendered its state", async () => {
+  // That frame (style, layout, paint and a commit that waits for the compositor thread) was one
+  // main-thread task of 50–60 ms when the busy workers shared the two cores with it.
+  const page = await openPage(site.browser, null);
+  await page.addInitScript(() => {
+    window.frameTimes = [];
+    const frame = (t) => { window.frameTimes.push(t); requestAnimationFrame(frame); };
+    requestAnimationFrame(frame);
+  });
+  await page.goto(site.server.url);
+  await waitStatus(page);
+  const { t, frames } = await page.evaluate(() => ({
+    t: window.rankscopeTestHooks.jobTimes(), frames: window.frameTimes,
+  }));
+  assert.ok(t.posted > 0 && t.posted < t.rows, `posted after the job's start, before its rows: ${JSON.stringify(t)}`);
+  assert.ok(frames.some((f) => f >= t.start && f <= t.start + t.posted),
+    `a frame between the job's start (${t.start.toFixed(1)}) and its post (+${t.posted.toFixed(1)} ms)`);
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
