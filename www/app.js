@@ -585,6 +585,7 @@ function compute() {
   setText('run-errors', '');
   if ($('progress').value !== 0) $('progress').value = 0;
   setText('progress-text', '');
+  pendingProgress = null;
   setStatus('computing');
   // The previous summary stays, unchanged, for short jobs: muting it at once would cost a frame
   // (style, paint, composite) that competes with the workers for the CPU. Longer ones mute it and
@@ -810,11 +811,9 @@ function onWorkerMessage(event) {
     finishJob(msg.id);
     return;
   }
-  if (elapsed > Math.max(quietFor, PROGRESS_DELAY)) {
-    setHidden($('progress-row'), false);
-    $('progress').value = progress;
-    setText('progress-text', `${Math.floor(progress * 100)}%`);
-  }
+  // Shown with the next streaming frame (below), not at each message: every change to the page
+  // costs a frame, and rows arrive from each worker every 40 ms.
+  if (elapsed > Math.max(quietFor, PROGRESS_DELAY)) pendingProgress = progress;
   // A short job is drawn once, finished; a longer one shows its curves growing.
   if (elapsed > streamAfter) scheduleDraw();
   else if (!streamTimer) {
@@ -881,6 +880,17 @@ function drawAll({ onScreenOnly = false } = {}) {
  * job — drawing everything in one task made a 100–185 ms main-thread task there (the rank chart
  * 66–90 ms, the spectrum 18–29, the scale chart below the fold 14–17).
  */
+/** The progress the last rows reported, shown in the next streaming frame (null: nothing new). */
+let pendingProgress = null;
+
+function showProgress() {
+  if (pendingProgress === null) return;
+  setHidden($('progress-row'), false);
+  $('progress').value = pendingProgress;
+  setText('progress-text', `${Math.floor(pendingProgress * 100)}%`);
+  pendingProgress = null;
+}
+
 function scheduleDraw() {
   if (drawPending) return;
   drawPending = true;
@@ -893,6 +903,7 @@ function scheduleDraw() {
       const charts = chartsInView();
       for (const name of charts) if (name !== 'spectrum') drawChart(name);
       setText('summary', view.summary());
+      showProgress();
       const now = performance.now();
       if (charts.includes('spectrum') && now - lastSpectrumDraw > SPECTRUM_INTERVAL) {
         lastSpectrumDraw = now;

@@ -321,6 +321,34 @@ test('the charts in view show their empty frame before any rows: at once, and wh
   await page.context().close();
 });
 
+test("a long run's progress bar moves with its streaming frames, not with each message of rows", async () => {
+  // Each worker posts rows every 40 ms; a progress write per message cost a rendering frame per
+  // message (65 frames in W3's 1.3 s, whose commits and compositing took CPU from the workers).
+  const page = await openPage(site.browser, site.server.url);
+  await waitStatus(page);
+  await page.evaluate(() => {
+    window.progressWrites = 0;
+    new MutationObserver((records) => { window.progressWrites += records.length; })
+      .observe(document.getElementById('progress'), { attributes: true, attributeFilter: ['value'] });
+    const before = Math.max(...window.rankscopeTestHooks.drawLog().map(([, j]) => j));
+    window.streamingDraws = () => window.rankscopeTestHooks.drawLog()
+      .filter(([view, j, name]) => view === j && j > before && name === 'rank').length;
+    history.pushState(null, '', '?depth=50000&width=32&batch=32&act=linear&norm=bn&init=uniform&every=100');
+    dispatchEvent(new PopStateEvent('popstate'));
+  });
+  await page.waitForFunction(() => window.progressWrites >= 8, null, { timeout: 20000 });
+  const { writes, draws, status } = await page.evaluate(() => ({
+    writes: window.progressWrites, draws: window.streamingDraws(), status: document.body.dataset.status,
+  }));
+  assert.equal(status, 'computing');
+  // One write in compute() (the bar back to 0), then at most one per streaming frame.
+  assert.ok(writes <= draws + 1, `${writes} progress writes against ${draws} streaming frames`);
+  await page.click('#cancel');
+  await waitStatus(page);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('a job its cost estimate calls short shows its progress only after a second', async () => {
   // A fresh page's first job (the default view, estimated at ~60 ms) runs for 150–400 ms while
   // the workers' code is cold; drawing partial curves then made main-thread tasks of 50–85 ms,
