@@ -872,14 +872,6 @@ function drawAll({ onScreenOnly = false } = {}) {
   return left;
 }
 
-/**
- * Draws the growing curves of a running job, at most every STREAM_INTERVAL ms: only the charts
- * in view (one scrolled to shows at the next frame; the rest are drawn when the job ends), and
- * the spectrum in a task of its own. Why: a fresh page's first drawing runs the chart code cold
- * (compiled on first call, then in V8's baseline tier) while the workers still compute its first
- * job — drawing everything in one task made a 100–185 ms main-thread task there (the rank chart
- * 66–90 ms, the spectrum 18–29, the scale chart below the fold 14–17).
- */
 /** The progress the last rows reported, shown in the next streaming frame (null: nothing new). */
 let pendingProgress = null;
 
@@ -891,6 +883,16 @@ function showProgress() {
   pendingProgress = null;
 }
 
+/**
+ * Draws the growing curves of a running job, and shows its progress, at most every
+ * STREAM_INTERVAL ms: only the charts in view (one scrolled to shows at the next frame; the rest
+ * are drawn when the job ends), and the spectrum in a task of its own. Why: a fresh page's first
+ * drawing runs the chart code cold (compiled on first call, then in V8's baseline tier) while
+ * the workers still compute its first job — drawing everything in one task made a 100–185 ms
+ * main-thread task there (the rank chart 66–90 ms, the spectrum 18–29, the scale chart below the
+ * fold 14–17). The progress bar waits for these frames: written at each message of rows, it cost
+ * a frame per message (see showProgress).
+ */
 function scheduleDraw() {
   if (drawPending) return;
   drawPending = true;
