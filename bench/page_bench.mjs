@@ -132,24 +132,39 @@ const firsts = (runs) => runs.map((r) => r.first?.toFixed(0)).join(', ');
 const build = await page.evaluate(() => document.body.dataset.wasmBuild);
 const wasmFile = build === 'relaxed-simd' ? 'rankscope_fma_bg.wasm' : 'rankscope_bg.wasm';
 
-// W4's two runs (main and twin) alone: one more worker of the page's own script, fed the same
-// jobs one at a time with nothing else running — what the workers' busy time above would be
-// without the main thread's input handling and frames competing for the two cores.
+// W4's two runs (main and twin) without the page's input: two more workers of the page's own
+// script, fed the same jobs — one at a time in one worker (what the workers' busy time above
+// would be with nothing else running), and both at once, one per worker, timed from the posts to
+// the second run's rows (the floor of "rows in" above on this machine: the two cores shared by
+// the two runs only, not by the input's handling and frame).
 const w4Alone = await page.evaluate(async (file) => {
-  const w = new Worker(new URL('www/worker.js', location.href), { type: 'module' });
-  w.postMessage({ type: 'init', module: new URL(`www/pkg/${file}`, location.href).href });
-  const once = (id, part) => new Promise((resolve, reject) => {
+  const start = () => {
+    const w = new Worker(new URL('www/worker.js', location.href), { type: 'module' });
+    w.postMessage({ type: 'init', module: new URL(`www/pkg/${file}`, location.href).href });
+    return w;
+  };
+  const ws = [start(), start()];
+  const once = (w, id, part) => new Promise((resolve, reject) => {
     w.onmessage = (e) => {
       if (e.data.type === 'error') reject(new Error(e.data.message));
       else if (e.data.type === 'rows' && e.data.done) resolve(e.data.busy);
     };
     w.postMessage({ type: 'run', id, query: `seed=${id}`, part, parts: 2 });
   });
-  for (let i = 0; i < 20; i += 1) await once(1000 + i, i % 2); // optimised code, as in the page
+  // Optimised code, as in the page.
+  for (let i = 0; i < 20; i += 1) await Promise.all([once(ws[0], 1000 + i, 0), once(ws[1], 1000 + i, 1)]);
   const busy = [];
-  for (let i = 0; i < 31; i += 1) busy.push(await once(2000 + i, i % 2));
-  w.terminate();
-  return busy;
+  const both = [];
+  for (let i = 0; i < 31; i += 1) {
+    busy.push(await once(ws[0], 2000 + i, i % 2));
+    await new Promise((r) => setTimeout(r, 20));
+    const t0 = performance.now();
+    await Promise.all([once(ws[0], 3000 + i, 0), once(ws[1], 3000 + i, 1)]);
+    both.push(performance.now() - t0);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  for (const w of ws) w.terminate();
+  return { busy, both };
 }, wasmFile);
 // The first plot again, the default view loaded anew in the same tab (a reload, or a link
 // followed in it): the renderer process is reused and V8 keeps the module it compiled (looked up
@@ -173,7 +188,7 @@ console.log(`the default view loaded again in the same tab: ${loadLine(again)}`)
 const spread = (t) => `median ${median(t).toFixed(1)} ms (min ${Math.min(...t).toFixed(1)}, max ${Math.max(...t).toFixed(1)})`;
 console.log(`W4 input → ready, 100 ms after each ready: the first 31 inputs after load ${spread(w4First)}; the next 31 ${spread(w4)}; longest main-thread task ${w4Long.toFixed(0)} ms`);
 console.log(`W4 where the time goes (medians of the same 31 settled inputs, ms from the input): ${w4Anatomy}`);
-console.log(`W4's runs alone in a worker (one at a time, nothing else running): ${median(w4Alone).toFixed(1)} ms each`);
+console.log(`W4's runs alone in a worker (one at a time, nothing else running): ${median(w4Alone.busy).toFixed(1)} ms each; both at once in two workers, the page idle: rows in ${median(w4Alone.both).toFixed(1)} ms`);
 console.log(`W4 back to back (31 inputs, each the moment the page is ready): ${spread(w4Saturated)}`);
 console.log(`W3 in a loaded page's workers (median of 3) first partial curve ${w3Warm.first?.toFixed(0)} ms (runs: ${firsts(warmRuns)}), complete ${w3Warm.total.toFixed(0)} ms; longest main-thread task in any W3 run ${w3Long.toFixed(0)} ms`);
 console.log(`W3 in workers just started (median of 3) first partial curve ${w3.first?.toFixed(0)} ms (runs: ${firsts(poolRuns)}), complete ${w3.total.toFixed(0)} ms`);
