@@ -33,8 +33,9 @@ const SHORT_JOB_MS = 250;
 const QUIET_MS = 1000;
 /** How long the current job shows no progress (ms after its start): 0, or QUIET_MS. */
 let quietFor = 0;
-/** When the current job starts drawing partial curves (ms after its start). */
-let streamAfter = STREAM_DELAY;
+/** When (ms after its start) the current job shows a sign of progress due `ms` after a job's
+ *  start: not before QUIET_MS for a job expected short. */
+const afterQuiet = (ms) => Math.max(quietFor, ms);
 let computingNote = null;
 let streamTimer = null;
 /** Where the last job's time went (ms from its start), for `bench/page_bench.mjs`: its runs
@@ -311,7 +312,7 @@ function deferURL(query, mode) {
     deferredURL = null;
   }
   if (mode !== 'push' && mode !== 'replace') return;
-  deferredURL = { query, mode, timer: setTimeout(flushURL, Math.max(quietFor, URL_DEFER_MS)) };
+  deferredURL = { query, mode, timer: setTimeout(flushURL, afterQuiet(URL_DEFER_MS)) };
 }
 
 /** Performs the deferred link write, if any. */
@@ -580,7 +581,6 @@ function compute() {
   jobTimes = { start: jobStart, posted: null, rows: null, charts: null, geometry: null, ready: null, offscreen: null, busy: [] };
   lastSpectrumDraw = 0;
   quietFor = (1000 * state.cost) / throughput >= SHORT_JOB_MS ? 0 : QUIET_MS;
-  streamAfter = Math.max(quietFor, STREAM_DELAY);
   setHidden($('run-errors'), true);
   setText('run-errors', '');
   if ($('progress').value !== 0) $('progress').value = 0;
@@ -595,7 +595,7 @@ function compute() {
     if (jobDone) return;
     document.body.dataset.slow = '';
     setText('summary', 'Computing…');
-  }, Math.max(quietFor, STREAM_DELAY));
+  }, afterQuiet(STREAM_DELAY));
   const count = partCount(state.params);
   parts = { count, done: Array(count).fill(false), progress: Array(count).fill(0) };
   const { query } = state;
@@ -813,8 +813,9 @@ function onWorkerMessage(event) {
   }
   // Shown with the next streaming frame (below), not at each message: every change to the page
   // costs a frame, and rows arrive from each worker every 40 ms.
-  if (elapsed > Math.max(quietFor, PROGRESS_DELAY)) pendingProgress = progress;
+  if (elapsed > afterQuiet(PROGRESS_DELAY)) pendingProgress = progress;
   // A short job is drawn once, finished; a longer one shows its curves growing.
+  const streamAfter = afterQuiet(STREAM_DELAY);
   if (elapsed > streamAfter) scheduleDraw();
   else if (!streamTimer) {
     streamTimer = setTimeout(() => { streamTimer = null; if (!jobDone) scheduleDraw(); }, streamAfter - elapsed);
