@@ -82,7 +82,7 @@ pub fn blocked_gram_upper(h: &DMatrix<f64>) -> DMatrix<f64> {
 pub fn packed_product(a: &DMatrix<f64>, b: &DMatrix<f64>) -> DMatrix<f64> {
     let (m, k) = a.shape();
     assert_eq!(k, b.nrows(), "A is {m}×{k} but B has {} rows", b.nrows());
-    let panels = pack_rows(m, k, |i, p| a[(i, p)]);
+    let panels = pack_columns::<MR>(a.as_slice(), m, k);
     let mut c = DMatrix::zeros(m, b.ncols());
     multiply_packed(
         &panels,
@@ -100,7 +100,7 @@ pub fn packed_product(a: &DMatrix<f64>, b: &DMatrix<f64>) -> DMatrix<f64> {
 pub fn packed_gram_upper(h: &DMatrix<f64>) -> DMatrix<f64> {
     let (d, n) = h.shape();
     // A = Hᵀ: A[i, p] = H[p, i].
-    let panels = pack_rows(n, d, |i, p| h[(p, i)]);
+    let panels = pack_transposed(h.as_slice(), d, n, MR);
     let mut g = DMatrix::zeros(n, n);
     multiply_packed(&panels, n, d, h.as_slice(), n, g.as_mut_slice(), true);
     g
@@ -110,31 +110,47 @@ pub fn packed_gram_upper(h: &DMatrix<f64>) -> DMatrix<f64> {
 const MR: usize = 4;
 const NR: usize = 4;
 
-/// A (m×k, given entrywise) as ⌈m/4⌉ panels of k·4 values: panel r holds rows 4r..4r+4,
-/// interleaved by column p, zero-padded past row m.
-fn pack_rows(m: usize, k: usize, entry: impl Fn(usize, usize) -> f64) -> Vec<f64> {
-    pack_panels(m, k, MR, entry)
-}
-
-/// A (m×k, given entrywise) as ⌈m/rows⌉ panels of k·rows values: panel r holds rows
-/// rows·r..rows·(r+1), interleaved by column p, zero-padded past row m.
-fn pack_panels(m: usize, k: usize, rows: usize, entry: impl Fn(usize, usize) -> f64) -> Vec<f64> {
-    let count = m.div_ceil(rows);
-    let mut out = vec![0.0; count * k * rows];
-    for (r, panel) in out.chunks_exact_mut(k * rows).enumerate() {
-        for (p, group) in panel.chunks_exact_mut(rows).enumerate() {
-            for (lane, v) in group.iter_mut().enumerate() {
-                let i = r * rows + lane;
-                if i < m {
-                    *v = entry(i, p);
+/// The m×k column-major `a` as ⌈m/ROWS⌉ panels of k·ROWS values: panel r holds rows
+/// ROWS·r..ROWS·(r+1), interleaved by column p, zero-padded past row m. Each group is a
+/// contiguous piece of one column, copied as vectors (packing entry by entry through an index
+/// closure took ~15 % of a 64-wide product in WASM, and `copy_from_slice` becomes a
+/// memory.copy there, a call into the engine for 32 bytes).
+fn pack_columns<const ROWS: usize>(a: &[f64], m: usize, k: usize) -> Vec<f64> {
+    let mut out = vec![0.0; m.div_ceil(ROWS) * k * ROWS];
+    for (r, panel) in out.chunks_exact_mut(k * ROWS).enumerate() {
+        let i0 = r * ROWS;
+        let groups = panel.chunks_exact_mut(ROWS).zip(a.chunks_exact(m));
+        if i0 + ROWS <= m {
+            for (group, column) in groups {
+                let piece = &column[i0..i0 + ROWS];
+                for l in (0..ROWS).step_by(lanes::V::N) {
+                    lanes::V::load(&piece[l..]).store(&mut group[l..]);
                 }
+            }
+        } else {
+            for (group, column) in groups {
+                group[..m - i0].copy_from_slice(&column[i0..]);
             }
         }
     }
     out
 }
 
-/// C (m×n, column-major) = A·B for A packed by [`pack_rows`] and B (k×n, column-major).
+/// Hᵀ for the d×n column-major `h`, packed as [`pack_columns`] packs a matrix: panel r holds
+/// columns rows·r..rows·(r+1) of H, interleaved by row p.
+fn pack_transposed(h: &[f64], d: usize, n: usize, rows: usize) -> Vec<f64> {
+    let mut out = vec![0.0; n.div_ceil(rows) * d * rows];
+    for (panel, columns) in out.chunks_exact_mut(d * rows).zip(h.chunks(d * rows)) {
+        for (lane, column) in columns.chunks_exact(d).enumerate() {
+            for (group, &x) in panel.chunks_exact_mut(rows).zip(column) {
+                group[lane] = x;
+            }
+        }
+    }
+    out
+}
+
+/// C (m×n, column-major) = A·B for A packed by [`pack_columns`] and B (k×n, column-major).
 /// With `upper_only`, blocks entirely below the diagonal are skipped.
 fn multiply_packed(
     panels: &[f64],
@@ -155,15 +171,32 @@ fn multiply_packed(
             if upper_only && i0 > j0 + width - 1 {
                 break;
             }
+            let rows = MR.min(m - i0);
+            if width == NR && rows == MR {
+                // A whole block: the accumulators go straight to C, two vectors per column (a
+                // zeroed block array and copies out of it were a memory.fill and four
+                // memory.copy calls per block in WASM, each a call into the engine).
+                let acc = kernel_4x4(panel, &b[j0 * k..(j0 + NR) * k], k);
+                for (jj, pair) in acc.iter().enumerate() {
+                    let start = (j0 + jj) * m + i0;
+                    pair[0].store(&mut c[start..start + 2]);
+                    pair[1].store(&mut c[start + 2..start + MR]);
+                }
+                continue;
+            }
+            // A block at the edge of C.
             let mut block = [[0.0f64; MR]; NR];
             if width == NR {
-                kernel_4x4(panel, &b[j0 * k..(j0 + NR) * k], k, &mut block);
+                let acc = kernel_4x4(panel, &b[j0 * k..(j0 + NR) * k], k);
+                for (out, pair) in block.iter_mut().zip(acc) {
+                    pair[0].store(&mut out[..2]);
+                    pair[1].store(&mut out[2..]);
+                }
             } else {
                 for (jj, out) in block.iter_mut().enumerate().take(width) {
                     kernel_4x1(panel, &b[(j0 + jj) * k..(j0 + jj + 1) * k], out);
                 }
             }
-            let rows = MR.min(m - i0);
             for (jj, col) in block.iter().enumerate().take(width) {
                 let start = (j0 + jj) * m + i0;
                 c[start..start + rows].copy_from_slice(&col[..rows]);
@@ -172,9 +205,10 @@ fn multiply_packed(
     }
 }
 
-/// One 4×4 block: Σ_p panel[p] ⊗ (b0[p], b1[p], b2[p], b3[p]) with b the 4 columns (k each).
+/// One 4×4 block: Σ_p panel[p] ⊗ (b0[p], b1[p], b2[p], b3[p]) with b the 4 columns (k each),
+/// as two vectors (rows 0–1, 2–3) per column.
 #[inline]
-fn kernel_4x4(panel: &[f64], b: &[f64], k: usize, out: &mut [[f64; MR]; NR]) {
+fn kernel_4x4(panel: &[f64], b: &[f64], k: usize) -> [[lanes::V; 2]; NR] {
     let (b0, rest) = b.split_at(k);
     let (b1, rest) = rest.split_at(k);
     let (b2, b3) = rest.split_at(k);
@@ -188,10 +222,7 @@ fn kernel_4x4(panel: &[f64], b: &[f64], k: usize, out: &mut [[f64; MR]; NR]) {
             acc[1] = acc[1].mul_add(hi, s);
         }
     }
-    for (col, acc) in out.iter_mut().zip(acc) {
-        acc[0].store(&mut col[..2]);
-        acc[1].store(&mut col[2..]);
-    }
+    acc
 }
 
 /// One 4×1 block (the last columns when n is not a multiple of 4).
@@ -289,7 +320,7 @@ const SPARSE_MR: usize = 16;
 pub fn sparse_product(a: &DMatrix<f64>, b: &SparseColumns) -> DMatrix<f64> {
     let (m, k) = a.shape();
     assert_eq!(k, b.k, "A is {m}×{k} but B has {} rows", b.k);
-    let panels = pack_panels(m, k, SPARSE_MR, |i, p| a[(i, p)]);
+    let panels = pack_columns::<SPARSE_MR>(a.as_slice(), m, k);
     let n = b.starts.len() - 1;
     let mut c = DMatrix::zeros(m, n);
     multiply_sparse(&panels, m, k, b, c.as_mut_slice(), false);
@@ -304,13 +335,13 @@ pub fn sparse_gram_upper(h: &DMatrix<f64>, columns: &SparseColumns) -> DMatrix<f
         "H is {d}×{n} but its columns have {} rows",
         columns.k
     );
-    let panels = pack_panels(n, d, SPARSE_MR, |i, p| h[(p, i)]);
+    let panels = pack_transposed(h.as_slice(), d, n, SPARSE_MR);
     let mut g = DMatrix::zeros(n, n);
     multiply_sparse(&panels, n, d, columns, g.as_mut_slice(), true);
     g
 }
 
-/// C (m×n, column-major) = A·B for A packed by [`pack_panels`] with [`SPARSE_MR`] rows and B
+/// C (m×n, column-major) = A·B for A packed by [`pack_columns`] with [`SPARSE_MR`] rows and B
 /// by its nonzeros. One panel of A (16·k values, 32 KiB at k = 256) stays in L1 while every
 /// column of B passes by. With `upper_only`, blocks entirely below the diagonal are skipped.
 fn multiply_sparse(
@@ -336,20 +367,32 @@ fn multiply_sparse(
         let first = if upper_only { i0 } else { 0 };
         for j in first..n {
             let (index, values) = b.column(j);
-            let block = sparse_kernel_16(panel, index, values);
+            let acc = sparse_kernel_16(panel, index, values);
             let start = j * m + i0;
-            c[start..start + rows].copy_from_slice(&block[..rows]);
+            if rows == SPARSE_MR {
+                // Straight to C (see `multiply_packed`).
+                for (l, v) in acc.iter().enumerate() {
+                    v.store(&mut c[start + 2 * l..start + 2 * l + 2]);
+                }
+            } else {
+                let mut block = [0.0; SPARSE_MR];
+                for (l, v) in acc.iter().enumerate() {
+                    v.store(&mut block[2 * l..]);
+                }
+                c[start..start + rows].copy_from_slice(&block[..rows]);
+            }
         }
     }
 }
 
-/// Σ over B's nonzeros x (at panel offset o) of the panel's 16 values at o times x.
+/// Σ over B's nonzeros x (at panel offset o) of the panel's 16 values at o times x, as eight
+/// vectors of two rows.
 ///
 /// Out of line on purpose: inlined into [`multiply_sparse`]'s two loops, V8 unrolled this loop,
 /// hoisted both copies' loads and spilled half the accumulators (the kernel then ran no faster
 /// than the dense one on half the entries); as a function of its own it stays one tight loop.
 #[inline(never)]
-fn sparse_kernel_16(panel: &[f64], offsets: &[u32], values: &[f64]) -> [f64; SPARSE_MR] {
+fn sparse_kernel_16(panel: &[f64], offsets: &[u32], values: &[f64]) -> [lanes::V; SPARSE_MR / 2] {
     let mut acc = [lanes::V::zero(); SPARSE_MR / 2];
     for (&o, &x) in offsets.iter().zip(values) {
         let o = o as usize;
@@ -362,11 +405,7 @@ fn sparse_kernel_16(panel: &[f64], offsets: &[u32], values: &[f64]) -> [f64; SPA
             *acc = acc.mul_add(lanes::V::load(&group[2 * l..]), s);
         }
     }
-    let mut out = [0.0; SPARSE_MR];
-    for (l, acc) in acc.iter().enumerate() {
-        acc.store(&mut out[2 * l..]);
-    }
-    out
+    acc
 }
 
 #[cfg(test)]

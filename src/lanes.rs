@@ -17,8 +17,17 @@ pub trait Lanes: Copy {
     /// with relaxed SIMD, where the engine fuses it on CPUs that have FMA).
     fn mul_add(self, a: Self, b: Self) -> Self;
     fn plus(self, o: Self) -> Self;
+    /// self / o, lane by lane (correctly rounded, as a scalar division).
+    fn div(self, o: Self) -> Self;
+    /// |self|, lane by lane.
+    fn abs(self) -> Self;
+    /// The larger of self and o by `self < o ? o : self` in each lane (WASM's pseudo-maximum, one
+    /// instruction; `f64::max` is a libm call there): a NaN in `o` is passed over.
+    fn max(self, o: Self) -> Self;
     /// The sum of the lanes.
     fn sum(self) -> f64;
+    /// The largest lane, as [`Lanes::max`] compares them.
+    fn max_lane(self) -> f64;
 }
 
 /// The two-lane vector of this target: f64x2 in WASM, [`Pair`] natively.
@@ -76,8 +85,32 @@ pub mod simd {
             F64x2(f64x2_add(self.0, o.0))
         }
         #[inline(always)]
+        fn div(self, o: Self) -> Self {
+            F64x2(f64x2_div(self.0, o.0))
+        }
+        #[inline(always)]
+        fn abs(self) -> Self {
+            F64x2(f64x2_abs(self.0))
+        }
+        #[inline(always)]
+        fn max(self, o: Self) -> Self {
+            F64x2(f64x2_pmax(self.0, o.0))
+        }
+        #[inline(always)]
         fn sum(self) -> f64 {
             f64x2_extract_lane::<0>(self.0) + f64x2_extract_lane::<1>(self.0)
+        }
+        #[inline(always)]
+        fn max_lane(self) -> f64 {
+            let (a, b) = (
+                f64x2_extract_lane::<0>(self.0),
+                f64x2_extract_lane::<1>(self.0),
+            );
+            if a < b {
+                b
+            } else {
+                a
+            }
         }
     }
 }
@@ -130,8 +163,34 @@ macro_rules! array_lanes {
                 $name(v)
             }
             #[inline(always)]
+            fn div(self, o: Self) -> Self {
+                let mut v = self.0;
+                for i in 0..$n {
+                    v[i] /= o.0[i];
+                }
+                $name(v)
+            }
+            #[inline(always)]
+            fn abs(self) -> Self {
+                $name(self.0.map(f64::abs))
+            }
+            #[inline(always)]
+            fn max(self, o: Self) -> Self {
+                let mut v = self.0;
+                for i in 0..$n {
+                    v[i] = if v[i] < o.0[i] { o.0[i] } else { v[i] };
+                }
+                $name(v)
+            }
+            #[inline(always)]
             fn sum(self) -> f64 {
                 self.0.iter().sum()
+            }
+            #[inline(always)]
+            fn max_lane(self) -> f64 {
+                self.0
+                    .iter()
+                    .fold(self.0[0], |m, &x| if m < x { x } else { m })
             }
         }
     };

@@ -12,6 +12,8 @@
 //! at depth 50,000; log₁₀‖H‖_F is reported from ln_scale.
 
 use crate::gemm;
+use crate::kernels;
+use crate::lanes::V;
 use crate::params::{Activation, Init, Input, Norm, Params};
 use nalgebra::DMatrix;
 use rand::rngs::Xoshiro256PlusPlus;
@@ -76,6 +78,9 @@ pub struct Network {
     width: usize,
     /// Ĥ with unit root-mean-square entry; true H = e^{ln_scale}·Ĥ.
     h: DMatrix<f64>,
+    /// ‖Ĥ‖_F and max |Ĥᵢⱼ|, measured as Ĥ is rescaled (both finite).
+    frobenius: f64,
+    max_abs: f64,
     ln_scale: f64,
     layer: u32,
     rng: Rng64,
@@ -95,6 +100,8 @@ impl Network {
             gamma: p.gamma,
             width: p.width,
             h,
+            frobenius: f64::NAN,
+            max_abs: f64::NAN,
             ln_scale: 0.0,
             layer: 0,
             rng,
@@ -117,7 +124,17 @@ impl Network {
 
     /// log₁₀ of the true Frobenius norm ‖H_ℓ‖_F.
     pub fn log10_norm(&self) -> f64 {
-        (self.ln_scale + self.h.norm().ln()) / std::f64::consts::LN_10
+        (self.ln_scale + self.frobenius.ln()) / std::f64::consts::LN_10
+    }
+
+    /// ‖Ĥ‖_F of the stored batch (≈ √(dN): Ĥ has unit root-mean-square entry).
+    pub fn frobenius(&self) -> f64 {
+        self.frobenius
+    }
+
+    /// The largest |entry| of Ĥ: finite, since Ĥ is (a non-finite layer stops the run).
+    pub fn max_abs(&self) -> f64 {
+        self.max_abs
     }
 
     /// Advances one layer: H ← F(Norm(M·H + b·1ᵀ)), then rescales.
@@ -149,17 +166,24 @@ impl Network {
         self.rescale()
     }
 
-    /// Rescales Ĥ to unit root-mean-square entry, moving the factor into ln_scale.
+    /// Rescales Ĥ to unit root-mean-square entry, moving the factor into ln_scale, and keeps
+    /// the result's norm and largest entry for the layer's measures: two passes over the matrix
+    /// (its sum of squares; then the division, measuring as it goes) where there were five.
     fn rescale(&mut self) -> Result<(), NetError> {
-        let fro = self.h.norm();
+        let values = self.h.as_mut_slice();
+        // Σx² is finite exactly when every entry is (barring overflow of the squares, which
+        // is reported the same way), and then so is every quotient below.
+        let fro = kernels::sum_squares::<V>(values).sqrt();
         if !fro.is_finite() {
             return Err(NetError::NonFinite { layer: self.layer });
         }
         if fro == 0.0 {
             return Err(NetError::Dead { layer: self.layer });
         }
-        let rms = fro / ((self.h.nrows() * self.h.ncols()) as f64).sqrt();
-        self.h /= rms;
+        let rms = fro / (values.len() as f64).sqrt();
+        let (sum_squares, max_abs) = kernels::divide_and_measure::<V>(values, rms);
+        self.frobenius = sum_squares.sqrt();
+        self.max_abs = max_abs;
         self.ln_scale += rms.ln();
         Ok(())
     }
@@ -392,6 +416,34 @@ fn tanh_scaled(s: f64, z: &mut DMatrix<f64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The norm and the largest entry kept from the rescaling are those of the stored batch,
+    /// whose root-mean-square entry is 1, at every layer of every normalisation.
+    #[test]
+    fn the_kept_norm_and_maximum_are_the_batchs() {
+        for query in ["", "norm=none&act=relu", "norm=ln&act=tanh&width=9&batch=5"] {
+            let p = Params::parse(query).expect("a valid query");
+            let mut net = Network::new(&p, 3);
+            for layer in 0..6 {
+                if layer > 0 {
+                    net.step().expect("finite");
+                }
+                let h = net.h();
+                let norm = h.norm();
+                assert!(
+                    (net.frobenius() - norm).abs() <= 1e-13 * norm,
+                    "{query}: {layer}"
+                );
+                let max = h.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                assert_eq!(net.max_abs(), max, "{query}: {layer}");
+                let rms = norm / (h.len() as f64).sqrt();
+                assert!(
+                    (rms - 1.0).abs() < 1e-14,
+                    "{query}: layer {layer} rms {rms}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn bn_rows_have_zero_mean_unit_variance() {

@@ -137,16 +137,18 @@ impl Simulation {
     /// Measures the current layer, all but its bidiagonal phase.
     fn measure(&self) -> Measured {
         let h = self.net.h();
-        let reduced = spectrum::reduce(h);
+        // The network measured Ĥ's norm and largest entry as it rescaled it.
+        let max_abs = self.net.max_abs();
+        let reduced = spectrum::reduce_measured(h, max_abs);
         let facts = Facts {
             seed: self.seed,
             layer: self.net.layer(),
             log10_norm: self.net.log10_norm(),
             shape: h.shape(),
-            frobenius: h.norm(),
+            frobenius: self.net.frobenius(),
             // Only a finite matrix gets measures (and needs its Gram matrix).
             mean_abs_cos: if reduced.is_ok() {
-                metrics::mean_abs_cos(h)
+                metrics::mean_abs_cos_with_max(h, max_abs)
             } else {
                 f64::NAN
             },

@@ -43,8 +43,14 @@ pub struct Reduced {
 
 /// Bidiagonalises the m×n column-major matrix `a` (a copy of it).
 pub fn reduce(a: &[f64], m: usize, n: usize) -> Reduced {
+    reduce_with_max(a, m, n, crate::kernels::max_abs(a))
+}
+
+/// [`reduce`] for a caller that knows `a`'s largest |entry| already (the network measures it
+/// while rescaling; finding it again took a pass over the matrix).
+pub fn reduce_with_max(a: &[f64], m: usize, n: usize, max_abs: f64) -> Reduced {
     assert_eq!(a.len(), m * n, "a {m}×{n} matrix needs {} entries", m * n);
-    let Some(mut tall) = Tall::scaled(a, m, n) else {
+    let Some(mut tall) = Tall::scaled(a, m, n, max_abs) else {
         return Reduced {
             d: vec![0.0; m.min(n)],
             e: vec![0.0; m.min(n).saturating_sub(1)],
@@ -71,26 +77,21 @@ struct Tall {
 }
 
 impl Tall {
-    /// `None` for an empty or all-zero matrix (nothing to reduce: every σ is 0).
-    fn scaled(a: &[f64], m: usize, n: usize) -> Option<Tall> {
-        if m == 0 || n == 0 {
-            return None;
-        }
-        let transposed = m < n;
-        let (mut work, rows, cols) = if transposed {
-            (transpose(a, m, n), n, m)
-        } else {
-            (a.to_vec(), m, n)
-        };
-        let amax = crate::kernels::max_abs(&work);
-        if amax == 0.0 {
+    /// `None` for an empty or all-zero matrix (nothing to reduce: every σ is 0). `amax` is the
+    /// largest |entry| of `a`.
+    fn scaled(a: &[f64], m: usize, n: usize, amax: f64) -> Option<Tall> {
+        if m == 0 || n == 0 || amax == 0.0 {
             return None;
         }
         let exponent = amax.log2().floor() as i32;
         let down = 2f64.powi(-exponent);
-        if exponent != 0 {
-            work.iter_mut().for_each(|v| *v *= down);
-        }
+        let transposed = m < n;
+        // Copied and scaled in one pass (a power of two: exact).
+        let (work, rows, cols) = if transposed {
+            (transpose(a, m, n, down), n, m)
+        } else {
+            (a.iter().map(|v| v * down).collect(), m, n)
+        };
         Some(Tall {
             work,
             rows,
@@ -150,12 +151,12 @@ impl Reduced {
     }
 }
 
-/// The n×m column-major transpose of the m×n column-major `a`.
-fn transpose(a: &[f64], m: usize, n: usize) -> Vec<f64> {
+/// The n×m column-major transpose of the m×n column-major `a`, times `factor`.
+fn transpose(a: &[f64], m: usize, n: usize, factor: f64) -> Vec<f64> {
     let mut t = vec![0.0; m * n];
     for (j, col) in a.chunks_exact(m).enumerate() {
         for (i, &v) in col.iter().enumerate() {
-            t[i * n + j] = v;
+            t[i * n + j] = v * factor;
         }
     }
     t

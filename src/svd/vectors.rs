@@ -24,7 +24,7 @@ pub fn principal_coordinates(
     k: usize,
 ) -> Result<(Vec<f64>, Vec<Vec<f64>>), NoConvergence> {
     assert_eq!(a.len(), m * n, "a {m}×{n} matrix needs {} entries", m * n);
-    let Some(mut tall) = Tall::scaled(a, m, n) else {
+    let Some(mut tall) = Tall::scaled(a, m, n, crate::kernels::max_abs(a)) else {
         return Ok((vec![0.0; m.min(n)], Vec::new()));
     };
     let b = tall.bidiagonalise();
