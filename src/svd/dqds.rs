@@ -103,13 +103,15 @@ enum Next {
     GaveUp,
 }
 
-/// A block being solved: rows lo..=hi, the shift accumulated so far, the next shift (NaN:
-/// unknown, computed before the first transform) and a lower bound of the smallest eigenvalue
-/// of the block without its last row and column (NaN when unknown; known after each transform).
+/// A block being solved: rows lo..=hi, which of the two arrays holds its current values, the
+/// shift accumulated so far, the next shift (NaN: unknown, computed before the first transform)
+/// and a lower bound of the smallest eigenvalue of the block without its last row and column
+/// (NaN when unknown; known after each transform).
 #[derive(Clone, Copy)]
 struct Block {
     lo: usize,
     hi: usize,
+    which: usize,
     sigma: f64,
     tau: f64,
     lead: f64,
@@ -118,16 +120,18 @@ struct Block {
 /// One dqds solve as a state machine, so that two solves can share their transforms' loops:
 /// [`Solver::next`] does the deflation and splitting up to the next transform, the caller runs
 /// the transform ([`Solver::chain`]) and hands its outcome to [`Solver::accept`].
+///
+/// The qd array is kept twice: a transform reads a block from one copy and writes it into the
+/// same rows of the other, and the block then lives there (`Block::which`). Copying it back
+/// after each transform cost two copies per transform, each a call into the engine in WASM.
 struct Solver {
-    q: Vec<f64>,
-    ee: Vec<f64>,
+    q: [Vec<f64>; 2],
+    ee: [Vec<f64>; 2],
     out: Vec<f64>,
-    tq: Vec<f64>,
-    te: Vec<f64>,
     /// Off-diagonals below this (squared) are negligible in absolute terms.
     thresh: f64,
-    /// Blocks still to solve: (lo, hi, accumulated shift).
-    blocks: Vec<(usize, usize, f64)>,
+    /// Blocks still to solve: (lo, hi, which copy holds them, accumulated shift).
+    blocks: Vec<(usize, usize, usize, f64)>,
     active: Option<Block>,
     sweeps: usize,
     max_sweeps: usize,
@@ -142,15 +146,13 @@ impl Solver {
         let frobenius_sq: f64 = q.iter().sum::<f64>() + ee.iter().sum::<f64>();
         Solver {
             thresh: f64::EPSILON * f64::EPSILON * frobenius_sq / n.max(1) as f64,
-            q,
-            ee,
+            q: [q, vec![0.0; n]],
+            ee: [ee, vec![0.0; n.saturating_sub(1)]],
             out: vec![0.0; n],
-            tq: vec![0.0; n],
-            te: vec![0.0; n.saturating_sub(1)],
             blocks: if n == 0 {
                 Vec::new()
             } else {
-                vec![(0, n - 1, 0.0)]
+                vec![(0, n - 1, 0, 0.0)]
             },
             active: None,
             sweeps: 0,
@@ -185,14 +187,15 @@ impl Solver {
     /// Deflates converged values, splits and finishes blocks until a transform is due (the
     /// active block then holds its shift) or nothing is left.
     fn next(&mut self) -> Next {
-        let (q, ee, out) = (&mut self.q, &mut self.ee, &mut self.out);
+        let out = &mut self.out;
         loop {
             let mut b = match self.active.take() {
                 Some(b) => b,
                 None => match self.blocks.pop() {
-                    Some((lo, hi, sigma)) => Block {
+                    Some((lo, hi, which, sigma)) => Block {
                         lo,
                         hi,
+                        which,
                         sigma,
                         tau: f64::NAN,
                         lead: f64::NAN,
@@ -201,6 +204,7 @@ impl Solver {
                 },
             };
             let (lo, hi, sigma) = (b.lo, b.hi, b.sigma);
+            let (q, ee) = (&self.q[b.which], &mut self.ee[b.which]);
             if hi == lo {
                 out[lo] = (sigma + q[lo]).sqrt();
                 continue;
@@ -238,8 +242,8 @@ impl Solver {
             // Split at a negligible interior off-diagonal: the upper part waits on the stack.
             if let Some(i) = (lo..hi - 1).rev().find(|&i| ee[i] <= self.thresh) {
                 ee[i] = 0.0;
-                self.blocks.push((lo, i, sigma));
-                self.blocks.push((i + 1, hi, sigma));
+                self.blocks.push((lo, i, b.which, sigma));
+                self.blocks.push((i + 1, hi, b.which, sigma));
                 continue;
             }
             if b.tau.is_nan() {
@@ -254,15 +258,22 @@ impl Solver {
         }
     }
 
-    /// The transform [`Solver::next`] asked for, ready to run.
+    /// The transform [`Solver::next`] asked for, ready to run: from the block's copy of the
+    /// array into the same rows of the other.
     fn chain(&mut self) -> Chain<'_> {
         let b = self.active.expect("a transform is due");
+        let ([q0, q1], [e0, e1]) = (&mut self.q, &mut self.ee);
+        let (q, tq, e, te) = if b.which == 0 {
+            (&*q0, q1, &*e0, e1)
+        } else {
+            (&*q1, q0, &*e1, e0)
+        };
         Chain::new(
-            &self.q[b.lo..=b.hi],
-            &self.ee[b.lo..b.hi],
+            &q[b.lo..=b.hi],
+            &e[b.lo..b.hi],
             b.tau,
-            &mut self.tq[..=b.hi - b.lo],
-            &mut self.te[..b.hi - b.lo],
+            &mut tq[b.lo..=b.hi],
+            &mut te[b.lo..b.hi],
         )
     }
 
@@ -273,9 +284,7 @@ impl Solver {
         match result {
             None => b.tau = 0.0,
             Some((next, lead)) => {
-                let (lo, hi) = (b.lo, b.hi);
-                self.q[lo..=hi].copy_from_slice(&self.tq[..=hi - lo]);
-                self.ee[lo..hi].copy_from_slice(&self.te[..hi - lo]);
+                b.which = 1 - b.which;
                 b.sigma += b.tau;
                 b.tau = next;
                 b.lead = lead;
