@@ -3,13 +3,16 @@
 // only way this machine could tell a 5 % change from noise. Not a test: a tool for deciding
 // whether a change to the core helps.
 // Usage: node --experimental-wasm-relaxed-simd bench/wasm_ab.mjs DIR_A DIR_B 'query' [trials]
-//          [--plain] [--warm]
+//          [--plain] [--warm | --same]
 // Each DIR holds www/pkg built by `make wasm` (e.g. a `git worktree` of another commit, or a
 // copy of www/pkg before a change). Every trial instantiates both builds afresh (a custom
 // section makes each module's bytes unique, so no compiled-code cache is shared between trials)
 // and times the query on each, the order alternating (AB, BA, …). --warm times a second run in
-// the instance (the page's workers from their second job on); --plain uses the build without
-// relaxed SIMD. Prints each build's median and the median of the per-trial ratios B/A.
+// the instance (the page's workers from their second job on); --same instantiates each build
+// once, warms it up, and alternates `trials` runs call by call in the two instances (quick and
+// fine-grained: a hundred trials of the default view take seconds, and a drift of the VM within
+// a trial hits both builds alike); --plain uses the build without relaxed SIMD. Prints each
+// build's median and the median (and quartiles) of the per-trial ratios B/A.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,9 +25,10 @@ const flag = (name) => {
 };
 const plain = flag('--plain');
 const warm = flag('--warm');
+const same = flag('--same');
 const [dirA, dirB, query, trialsArg] = args;
 if (!dirA || !dirB || query === undefined) {
-  console.error("usage: node bench/wasm_ab.mjs DIR_A DIR_B 'query' [trials] [--plain] [--warm]");
+  console.error("usage: node bench/wasm_ab.mjs DIR_A DIR_B 'query' [trials] [--plain] [--warm | --same]");
   process.exit(2);
 }
 const trials = Number(trialsArg ?? 12);
@@ -49,33 +53,50 @@ function unique(module, trial) {
   return Buffer.concat([module, Buffer.from([0, body.length]), body]);
 }
 
-async function timeOnce(k, trial) {
+/** Build k of the two, instantiated afresh (its bytes made unique by `tag`): a function that
+ *  runs the query once and returns its time in ms. */
+async function instantiate(k, tag) {
   const glue = pathToFileURL(path.resolve(dirs[k], 'www', 'pkg', 'rankscope.js'));
-  const lib = await import(`${glue.href}?trial=${trial}`);
-  await lib.default({ module_or_path: unique(bytes[k], trial) });
-  const run = () => {
+  const lib = await import(`${glue.href}?trial=${tag}`);
+  await lib.default({ module_or_path: unique(bytes[k], tag) });
+  return () => {
     const t0 = performance.now();
     const job = new lib.Job(query, false, 0, 1);
     while (!job.step(1e9).done);
     job.free();
     return performance.now() - t0;
   };
+}
+
+async function timeOnce(k, trial) {
+  const run = await instantiate(k, trial);
   if (warm) run();
   return run();
 }
 
 const times = [[], []];
 try {
-  for (let trial = 0; trial < trials; trial += 1) {
-    for (const k of trial % 2 ? [1, 0] : [0, 1]) times[k].push(await timeOnce(k, trial));
+  if (same) {
+    const runs = [await instantiate(0, 'same'), await instantiate(1, 'same')];
+    // Past V8's tiering (the page's workers after their first jobs).
+    for (let i = 0; i < 10; i += 1) runs.forEach((run) => run());
+    for (let trial = 0; trial < trials; trial += 1) {
+      for (const k of trial % 2 ? [1, 0] : [0, 1]) times[k].push(runs[k]());
+    }
+  } else {
+    for (let trial = 0; trial < trials; trial += 1) {
+      for (const k of trial % 2 ? [1, 0] : [0, 1]) times[k].push(await timeOnce(k, trial));
+    }
   }
 } catch (err) {
   console.error(`wasm_ab: ${err.message}`);
   process.exit(1);
 }
+const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ratios = times[1].map((b, i) => b / times[0][i]);
 dirs.forEach((d, k) => console.log(`${k ? 'B' : 'A'} ${d}: median ${median(times[k]).toFixed(1)} ms`));
 console.log(
-  `B/A per trial: median ${median(ratios).toFixed(3)}, B faster in ${ratios.filter((r) => r < 1).length} of ${trials}`,
+  `B/A per trial: median ${median(ratios).toFixed(3)} (quartiles ${quantile(ratios, 0.25).toFixed(3)}–`
+    + `${quantile(ratios, 0.75).toFixed(3)}), B faster in ${ratios.filter((r) => r < 1).length} of ${trials}`,
 );
