@@ -179,8 +179,7 @@ fn multiply_packed(
                 let acc = kernel_4x4(panel, &b[j0 * k..(j0 + NR) * k], k);
                 for (jj, pair) in acc.iter().enumerate() {
                     let start = (j0 + jj) * m + i0;
-                    pair[0].store(&mut c[start..start + 2]);
-                    pair[1].store(&mut c[start + 2..start + MR]);
+                    store_lanes(pair, &mut c[start..start + MR]);
                 }
                 continue;
             }
@@ -189,8 +188,7 @@ fn multiply_packed(
             if width == NR {
                 let acc = kernel_4x4(panel, &b[j0 * k..(j0 + NR) * k], k);
                 for (out, pair) in block.iter_mut().zip(acc) {
-                    pair[0].store(&mut out[..2]);
-                    pair[1].store(&mut out[2..]);
+                    store_lanes(&pair, out);
                 }
             } else {
                 for (jj, out) in block.iter_mut().enumerate().take(width) {
@@ -234,8 +232,15 @@ fn kernel_4x1(panel: &[f64], b: &[f64], out: &mut [f64; MR]) {
         acc[0] = acc[0].mul_add(lanes::V::load(&quad[..2]), s);
         acc[1] = acc[1].mul_add(lanes::V::load(&quad[2..]), s);
     }
-    acc[0].store(&mut out[..2]);
-    acc[1].store(&mut out[2..]);
+    store_lanes(&acc, out);
+}
+
+/// Stores the vectors one after the other at the start of `out`.
+#[inline(always)]
+fn store_lanes(vectors: &[lanes::V], out: &mut [f64]) {
+    for (v, slot) in vectors.iter().zip(out.chunks_exact_mut(lanes::V::N)) {
+        v.store(slot);
+    }
 }
 
 /// The nonzero entries of a k×n matrix B, column by column (compressed sparse column): rows
@@ -371,14 +376,10 @@ fn multiply_sparse(
             let start = j * m + i0;
             if rows == SPARSE_MR {
                 // Straight to C (see `multiply_packed`).
-                for (l, v) in acc.iter().enumerate() {
-                    v.store(&mut c[start + 2 * l..start + 2 * l + 2]);
-                }
+                store_lanes(&acc, &mut c[start..start + SPARSE_MR]);
             } else {
                 let mut block = [0.0; SPARSE_MR];
-                for (l, v) in acc.iter().enumerate() {
-                    v.store(&mut block[2 * l..]);
-                }
+                store_lanes(&acc, &mut block);
                 c[start..start + rows].copy_from_slice(&block[..rows]);
             }
         }
