@@ -168,7 +168,9 @@ impl Network {
 
     /// Rescales Ĥ to unit root-mean-square entry, moving the factor into ln_scale, and keeps
     /// the result's norm and largest entry for the layer's measures: two passes over the matrix
-    /// (its sum of squares; then the division, measuring as it goes) where there were five.
+    /// (its sum of squares; then the division, measuring as it goes) where an evaluated layer
+    /// made seven (a norm and the division here; a finiteness check, two maxima and two norms
+    /// in its measures).
     fn rescale(&mut self) -> Result<(), NetError> {
         let values = self.h.as_mut_slice();
         // Σx² is finite exactly when every entry is (barring overflow of the squares, which
