@@ -262,18 +262,31 @@ test('a long run shows progress, grows its curves, and a newer input cancels it 
   await page.context().close();
 });
 
-test('the link is written once the new view is drawn, or while a long one computes; one history entry per input', async () => {
+test('the link and its command line are written once the new view is drawn, or while a long one computes; one history entry per input', async () => {
   const page = await openPage(site.browser, site.server.url);
   await waitStatus(page);
   const entries = await page.evaluate(() => history.length);
-  // A short computation: the URL holds the new state when the page is ready.
-  await page.evaluate(() => {
+  // The footer's command line prints the link's rows: it is the link's query, written with it.
+  const commandIsTheLink = () => page.evaluate(
+    () => document.getElementById('cli-command').textContent === `rankscope run '${location.search.slice(1)}'`,
+  );
+  assert.ok(await commandIsTheLink(), 'the first view');
+  // A short computation: the URL and the command hold the new state when the page is ready,
+  // and the command is not written by the input's own task (its layout and paint would share
+  // the CPU with the workers).
+  const [before, atInput] = await page.evaluate(() => {
+    const command = () => document.getElementById('cli-command').textContent;
+    const old = command();
     const el = document.getElementById('seed');
     el.value = '77';
     el.dispatchEvent(new Event('change', { bubbles: true }));
+    return [old, command()];
   });
+  assert.equal(atInput, before, 'unchanged while the job computes');
   await waitStatus(page);
   assert.equal(param(page, 'seed'), '77');
+  assert.ok(await commandIsTheLink(), 'the command follows the link at ready');
+  assert.match(await page.textContent('#cli-command'), /seed=77/);
   assert.equal(await page.evaluate(() => history.length), entries + 1);
   // A long computation (depth 4990, ~1 s here): the URL follows within ~150 ms, before it ends.
   await page.evaluate(() => {
@@ -284,6 +297,7 @@ test('the link is written once the new view is drawn, or while a long one comput
   });
   await page.waitForFunction(() => new URL(location.href).searchParams.get('depth') === '4990', null, { timeout: 2000 });
   const statusWhenWritten = await page.evaluate(() => document.body.dataset.status);
+  assert.ok(await commandIsTheLink(), 'the command is written with the link of a long job');
   await waitStatus(page, 'ready', 30000);
   assert.equal(statusWhenWritten, 'computing', 'written while the long job was still running');
   assert.equal(param(page, 'depth'), '4990');
@@ -293,6 +307,7 @@ test('the link is written once the new view is drawn, or while a long one comput
   await waitStatus(page);
   assert.equal(param(page, 'depth'), '50');
   assert.equal(param(page, 'seed'), '77');
+  assert.ok(await commandIsTheLink(), 'back: the command follows the restored link');
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
