@@ -1193,8 +1193,8 @@ fn draw_colour_bar<DB: DrawingBackend>(
         .draw()
         .map_err(err)?;
     let steps = 64;
-    // On a canvas, one image of `steps` rows (64 rectangles each set their own fill colour:
-    // ~0.3 ms of the page's main thread per draw of the spectrum chart).
+    // On a canvas, one image of `steps` rows: 64 rectangles, each setting its own fill colour,
+    // were ~13 % of the spectrum chart's draw on the page's main thread in a profile.
     let (xs, ys) = ctx.plotting_area().get_pixel_range();
     let kept = style.keep(|| Raster {
         left: xs.start,
