@@ -29,7 +29,7 @@ try {
         let rows = 0;
         for (;;) {
           const out = job.step(1e9);
-          rows += out.batch.main.length;
+          rows += out.rows;
           if (out.done) break;
         }
         job.free();

@@ -244,15 +244,26 @@ pub fn geometry_at(query: &str, layer: u32) -> Result<JsValue, JsError> {
 #[derive(Serialize, Deserialize)]
 struct SweepRows {
     width: usize,
+    #[serde(with = "crate::wire::rows_bytes")]
     rows: Vec<Row>,
 }
 
-/// Rows produced by one slice, by run kind.
+/// Rows produced by one slice, by run kind; each list crosses to the page as one byte string
+/// ([`crate::wire::rows_bytes`]).
 #[derive(Serialize, Deserialize, Default)]
 struct Batch {
+    #[serde(with = "crate::wire::rows_bytes")]
     main: Vec<Row>,
+    #[serde(with = "crate::wire::rows_bytes")]
     twin: Vec<Row>,
     sweep: Vec<SweepRows>,
+}
+
+impl Batch {
+    /// How many rows it holds, of every kind.
+    fn len(&self) -> usize {
+        self.main.len() + self.twin.len() + self.sweep.iter().map(|s| s.rows.len()).sum::<usize>()
+    }
 }
 
 /// Which part of a view a simulation computes.
@@ -266,6 +277,8 @@ enum Tag {
 #[derive(Serialize)]
 struct StepOutput {
     batch: Batch,
+    /// How many rows `batch` holds (its lists are bytes to JS).
+    rows: usize,
     done: bool,
     /// With the last slice of a depth view: the samples' geometry at the final layer.
     geometry: Option<GeometryPair>,
@@ -413,6 +426,7 @@ impl Job {
         let done = self.sims.iter().all(|(_, s)| s.is_done());
         let geometry = (done && self.geometry).then(|| self.final_geometry());
         to_js(&StepOutput {
+            rows: batch.len(),
             batch,
             done,
             geometry,

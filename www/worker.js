@@ -71,12 +71,23 @@ async function run(id, query, part, parts) {
   job.free();
 }
 
-/** Two slices' output as one: rows and errors appended, in order. */
+/** Two byte strings as one. */
+function concatBytes(a, b) {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Two slices' output as one: rows and errors appended, in order. A run kind's rows are one
+ *  byte string of self-delimiting records (src/wire.rs), so appending is concatenating. */
 function merge(a, b) {
   return {
     batch: {
-      main: a.batch.main.concat(b.batch.main),
-      twin: a.batch.twin.concat(b.batch.twin),
+      main: concatBytes(a.batch.main, b.batch.main),
+      twin: concatBytes(a.batch.twin, b.batch.twin),
       sweep: a.batch.sweep.concat(b.batch.sweep),
     },
     errors: a.errors.concat(b.errors),
