@@ -6,10 +6,9 @@
 //! ‖HᵀH/‖H‖²_F − I/N‖²_F = Σλ²/(Σλ)² − 1/N.
 
 use nalgebra::DMatrix;
-use serde::{Deserialize, Serialize};
 
 /// Every measure of one layer.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Metrics {
     /// #{σᵢ > σ₁·max(d,N)·ε}, ε = 2.22e-16 (numpy's `matrix_rank` default).
     pub numerical_rank: f64,

@@ -7,10 +7,9 @@ use crate::metrics::{self, Metrics};
 use crate::net::{NetError, Network};
 use crate::params::{Metric, Params};
 use crate::spectrum;
-use serde::{Deserialize, Serialize};
 
 /// The measures of one evaluated layer of one run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Row {
     pub seed: u64,
     pub layer: u32,
@@ -19,8 +18,6 @@ pub struct Row {
     /// log₁₀‖H_ℓ‖_F of the true, unrescaled representation.
     pub log10_norm: f64,
     /// Singular values of H_ℓ/‖H_ℓ‖_F (so Σσᵢ² = 1), largest first; empty when the SVD failed.
-    /// Serialised as bytes for the worker → page transfer ([`crate::wire`]).
-    #[serde(with = "crate::wire::f64_bytes")]
     pub singular_values: Vec<f64>,
     /// Why this point has no metrics, if it has none.
     pub flag: Option<String>,
