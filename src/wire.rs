@@ -24,35 +24,48 @@ pub mod f64_bytes {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<f64>, D::Error> {
-        deserializer.deserialize_byte_buf(F64Bytes)
+        deserializer.deserialize_byte_buf(Bytes {
+            what: "little-endian f64 values as bytes (a multiple of 8)",
+            decode: decode_f64s,
+        })
     }
 }
 
-struct F64Bytes;
+/// The f64 values of little-endian bytes; an error unless the length is a multiple of 8.
+fn decode_f64s(bytes: &[u8]) -> Result<Vec<f64>, String> {
+    if !bytes.len().is_multiple_of(8) {
+        return Err(format!("{} bytes are not whole f64 values", bytes.len()));
+    }
+    Ok(bytes
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+        .collect())
+}
 
-impl<'de> Visitor<'de> for F64Bytes {
-    type Value = Vec<f64>;
+/// A serde visitor for a byte string that `decode` turns into a value (`what` names the
+/// format in errors). Formats without a bytes type (e.g. JSON) give a sequence of numbers
+/// 0–255, collected first.
+struct Bytes<T> {
+    what: &'static str,
+    decode: fn(&[u8]) -> Result<T, String>,
+}
+
+impl<'de, T> Visitor<'de> for Bytes<T> {
+    type Value = T;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("little-endian f64 values as bytes (a multiple of 8)")
+        f.write_str(self.what)
     }
 
-    fn visit_bytes<E: Error>(self, bytes: &[u8]) -> Result<Vec<f64>, E> {
-        if !bytes.len().is_multiple_of(8) {
-            return Err(E::invalid_length(bytes.len(), &self));
-        }
-        Ok(bytes
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
-            .collect())
+    fn visit_bytes<E: Error>(self, bytes: &[u8]) -> Result<T, E> {
+        (self.decode)(bytes).map_err(E::custom)
     }
 
-    fn visit_byte_buf<E: Error>(self, bytes: Vec<u8>) -> Result<Vec<f64>, E> {
+    fn visit_byte_buf<E: Error>(self, bytes: Vec<u8>) -> Result<T, E> {
         self.visit_bytes(&bytes)
     }
 
-    /// Formats without a bytes type (e.g. JSON) give a sequence of numbers 0–255.
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<f64>, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
         let mut bytes = Vec::new();
         while let Some(b) = seq.next_element::<u8>()? {
             bytes.push(b);
@@ -75,7 +88,10 @@ pub mod rows_bytes {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Row>, D::Error> {
-        deserializer.deserialize_byte_buf(RowBytes)
+        deserializer.deserialize_byte_buf(Bytes {
+            what: "row records as bytes",
+            decode,
+        })
     }
 }
 
@@ -212,33 +228,6 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Row>, String> {
         });
     }
     Ok(rows)
-}
-
-struct RowBytes;
-
-impl<'de> Visitor<'de> for RowBytes {
-    type Value = Vec<Row>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("row records as bytes")
-    }
-
-    fn visit_bytes<E: Error>(self, bytes: &[u8]) -> Result<Vec<Row>, E> {
-        decode(bytes).map_err(E::custom)
-    }
-
-    fn visit_byte_buf<E: Error>(self, bytes: Vec<u8>) -> Result<Vec<Row>, E> {
-        self.visit_bytes(&bytes)
-    }
-
-    /// Formats without a bytes type (e.g. JSON) give a sequence of numbers 0–255.
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Row>, A::Error> {
-        let mut bytes = Vec::new();
-        while let Some(b) = seq.next_element::<u8>()? {
-            bytes.push(b);
-        }
-        self.visit_bytes(&bytes)
-    }
 }
 
 #[cfg(test)]
