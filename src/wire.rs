@@ -108,11 +108,19 @@ fn metric_fields(m: &Metrics) -> [f64; 7] {
     ]
 }
 
+/// A record's bytes besides its singular values and flag text: seed, layer, norm, marker,
+/// the values' count, the flag's length.
+const RECORD_FIXED: usize = 8 + 4 + 8 + 1 + 4 + 4;
+
 /// The records of `rows` (see [`rows_bytes`]).
 pub fn encode(rows: &[Row]) -> Vec<u8> {
     let size: usize = rows
         .iter()
-        .map(|r| 29 + 56 + 8 * r.singular_values.len() + r.flag.as_ref().map_or(0, String::len))
+        .map(|r| {
+            RECORD_FIXED
+                + 8 * (7 + r.singular_values.len())
+                + r.flag.as_ref().map_or(0, String::len)
+        })
         .sum();
     let mut out = Vec::with_capacity(size);
     for r in rows {
@@ -206,11 +214,8 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Row>, String> {
             }
         };
         let count = r.u32()? as usize;
-        let values = r.take(count.checked_mul(8).ok_or("too many singular values")?)?;
-        let singular_values = values
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
-            .collect();
+        let singular_values =
+            decode_f64s(r.take(count.checked_mul(8).ok_or("too many singular values")?)?)?;
         let flag = match r.u32()? {
             u32::MAX => None,
             len => Some(
