@@ -82,24 +82,77 @@ fn job_streams_rows_of_both_runs_into_a_view() {
     );
 }
 
-/// The page's job ends with the samples' geometry at the last layer and carries the twin runs;
+/// The page's job carries the twin runs and, once done, the samples' geometry at the last layer;
 /// a benchmark's job computes the main runs and their measures only (numpy's baseline's work).
 #[wasm_bindgen_test]
 fn only_the_pages_job_computes_the_twin_and_the_geometry() {
     let query = "depth=4&width=6&batch=6";
     for for_page in [true, false] {
         let mut job = Job::new(query, for_page, 0, 1).expect("job");
-        let (mut twin_rows, mut geometry) = (0, false);
+        let mut twin_rows = 0;
         loop {
-            let out = job.step(50.0).expect("step");
+            // A zero budget: one layer per slice, so the job has slices before its end.
+            let out = job.step(0.0).expect("step");
             twin_rows += array_len(&get(&get(&out, "batch"), "twin"));
-            geometry |= !get(&out, "geometry").is_undefined() && !get(&out, "geometry").is_null();
+            assert!(
+                get(&out, "geometry").is_undefined(),
+                "the rows are posted without the geometry"
+            );
             if get(&out, "done").as_bool() == Some(true) {
                 break;
             }
+            assert!(
+                job.geometry().expect("geometry").is_null(),
+                "none before the end"
+            );
         }
         assert_eq!(twin_rows > 0, for_page, "twin rows, for_page = {for_page}");
-        assert_eq!(geometry, for_page, "geometry, for_page = {for_page}");
+        let geometry = job.geometry().expect("geometry");
+        assert_eq!(
+            !geometry.is_null(),
+            for_page,
+            "geometry, for_page = {for_page}"
+        );
+        if for_page {
+            for run in ["main", "twin"] {
+                assert!(get(&geometry, run).is_object(), "{run}'s samples");
+            }
+        }
+    }
+}
+
+/// The panel shows the first seed's samples: with four workers and two seeds, the parts that
+/// hold the second seed's runs report none, and the first seed's are those of a single job.
+#[wasm_bindgen_test]
+fn the_parts_geometry_is_the_first_seeds() {
+    let query = "depth=3&width=6&batch=6&seeds=2";
+    let finished = |part, parts| {
+        let mut job = Job::new(query, true, part, parts).expect("job");
+        while get(&job.step(50.0).expect("step"), "done").as_bool() != Some(true) {}
+        job.geometry().expect("geometry")
+    };
+    // JSON with the 64-bit integers (BigInts) as their digits.
+    let bigints = js_sys::Function::new_with_args(
+        "key, value",
+        "return typeof value === 'bigint' ? value.toString() : value",
+    );
+    let json = |v: &JsValue| {
+        String::from(js_sys::JSON::stringify_with_replacer(v, &bigints).expect("json"))
+    };
+    let whole = finished(0, 1);
+    for (part, held) in [(0, Some("main")), (1, Some("twin")), (2, None), (3, None)] {
+        let geometry = finished(part, 4);
+        for run in ["main", "twin"] {
+            let g = get(&geometry, run);
+            if held == Some(run) {
+                assert_eq!(json(&g), json(&get(&whole, run)), "part {part}: {run}");
+            } else {
+                assert!(
+                    g.is_undefined(),
+                    "part {part} holds no first-seed {run} run"
+                );
+            }
+        }
     }
 }
 

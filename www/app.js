@@ -71,7 +71,12 @@ let drawPending = false;
 let lastSpectrumDraw = 0;
 let jobDone = false;
 let geometryId = 0;        // the geometry request whose answer is awaited
-let finalGeometry = null;  // the samples at the last layer, sent with the job's last rows
+let finalGeometry = null;  // the samples at the last layer: each part posts its runs' after its last rows
+let geometryIn = 0;        // how many parts' samples at the last layer arrived for the current job
+let geometryWaiter = null; // what the finished job does once they are all in
+let afterSamples = [];     // exports of the samples' panel asked for while they were on their way
+/** A finished job's samples that are still on their way (see drawOffscreenLater). */
+const COMING = Symbol('samples on their way');
 let lastGeometry = null;   // the samples on screen (for the exports)
 let presetList = [];       // [{name, title, caption}]
 let anim = null;           // {cutoff, playing, last} while the animation runs or is paused
@@ -575,6 +580,9 @@ function compute() {
   jobId += 1;
   jobDone = false;
   finalGeometry = null;
+  geometryIn = 0;
+  geometryWaiter = null;
+  afterSamples = [];
   clearTimeout(streamTimer);
   streamTimer = null;
   if (view) view.free();
@@ -649,12 +657,30 @@ function finishJob(id) {
     markJob('charts');
     if (!isSweep(state.params) && !$('geometry-figure').hidden) {
       const layer = state.params.layer ?? state.params.depth;
-      if (finalGeometry && layer === state.params.depth) {
+      if (layer === state.params.depth) {
         geometryId = jobId;
-        // Already computed by the job; drawn now if in view, else right after ready.
+        // Computed by the job and posted right after its last rows: in view, drawn as soon as
+        // every part's are in (ready then); out of view, drawn after ready like the other
+        // panels below the fold, once they are in.
         const inView = onScreen($('chart-geometry'));
-        if (!inView) later.geometry = finalGeometry;
-        onGeometry({ id: jobId, data: finalGeometry }, { draw: inView });
+        if (geometryIn === parts.count) {
+          if (!inView) later.geometry = finalGeometry;
+          onGeometry({ id: jobId, data: finalGeometry }, { draw: inView });
+        } else if (inView) {
+          geometryWaiter = () => {
+            onGeometry({ id, data: finalGeometry });
+            settleComing(id, null); // drawn here: an earlier drawing of this job need not
+          };
+        } else {
+          later.geometry = COMING;
+          geometryWaiter = () => {
+            if (geometryId !== id) return; // other samples were asked for meanwhile
+            lastGeometry = finalGeometry;
+            settleComing(id, finalGeometry);
+          };
+          markJob('geometry');
+          if (document.body.dataset.status !== 'error') setStatus('ready');
+        }
       } else {
         requestGeometry(); // ready once the samples are drawn too
       }
@@ -700,8 +726,18 @@ function drawOffscreenLater({ charts, geometry }) {
   offscreen = { id: jobId, charts, geometry, timer: setTimeout(drawOffscreen, 0) };
 }
 
+/** The finished job `id`'s samples are in: the pending drawing of the panels out of view draws
+ *  `samples` (null: nothing) where it waited for them. */
+function settleComing(id, samples) {
+  if (offscreen?.id !== id || offscreen.geometry !== COMING) return;
+  offscreen.geometry = samples;
+  clearTimeout(offscreen.timer);
+  offscreen.timer = setTimeout(drawOffscreen, 0);
+}
+
 /** Draws one of the pending panels, then schedules the next: each in a task of its own (on a
- *  first load they run cold — the scale chart and the samples' panel took 21–62 ms together). */
+ *  first load they run cold — the scale chart and the samples' panel took 21–62 ms together).
+ *  The samples may still be on their way (COMING): then it waits for settleComing. */
 function drawOffscreen() {
   const pending = offscreen;
   const finish = () => {
@@ -712,6 +748,7 @@ function drawOffscreen() {
     finish();
     return;
   }
+  if (pending.charts.length === 0 && pending.geometry === COMING) return;
   try {
     if (pending.charts.length > 0) {
       drawChart(pending.charts.shift());
@@ -766,6 +803,23 @@ function onGeometry(msg, { draw = true } = {}) {
   if (document.body.dataset.status !== 'error') setStatus('ready');
 }
 
+/** A part's samples at the last layer (posted right after its last rows). Each part reports the
+ *  first seed's runs it holds: the main run's from one, the twin's from another. Once every
+ *  part's are in, the finished job's waiter (if any) shows them. */
+function onPartGeometry(msg) {
+  finalGeometry = {
+    main: finalGeometry?.main ?? msg.geometry.main,
+    twin: finalGeometry?.twin ?? msg.geometry.twin,
+    errors: [...(finalGeometry?.errors ?? []), ...msg.geometry.errors],
+  };
+  geometryIn += 1;
+  if (geometryIn < parts.count || !geometryWaiter) return;
+  const waiter = geometryWaiter;
+  geometryWaiter = null;
+  waiter();
+  for (const f of afterSamples.splice(0)) f();
+}
+
 function onWorkerMessage(event) {
   const msg = event.data;
   if (msg.type === 'geometry') {
@@ -776,6 +830,10 @@ function onWorkerMessage(event) {
   if (msg.type === 'error') {
     showFailure(msg.message);
     startWorkers(); // a panic leaves the module unusable; the next input gets fresh ones
+    return;
+  }
+  if (msg.type === 'job-geometry') {
+    onPartGeometry(msg);
     return;
   }
   try {
@@ -794,14 +852,6 @@ function onWorkerMessage(event) {
   const part = msg.part ?? 0;
   parts.progress[part] = msg.progress;
   parts.done[part] = msg.done;
-  if (msg.geometry) {
-    // Each part reports the runs it holds: the main run's from one, the twin's from another.
-    finalGeometry = {
-      main: finalGeometry?.main ?? msg.geometry.main,
-      twin: finalGeometry?.twin ?? msg.geometry.twin,
-      errors: [...(finalGeometry?.errors ?? []), ...msg.geometry.errors],
-    };
-  }
   const progress = parts.progress.reduce((a, b) => a + b, 0) / parts.count;
   if (msg.done) jobTimes.busy.push(msg.busy);
   if (parts.done.every(Boolean)) {
@@ -1205,6 +1255,10 @@ function exportPng() {
   canvas.height = Math.round(2400 * (onScreen.clientHeight / Math.max(1, onScreen.clientWidth)) || 1200);
   try {
     if (name === 'geometry') {
+      if (geometryWaiter) {
+        afterSamples.push(exportPng); // the finished job's samples are a moment away
+        return;
+      }
       if (!lastGeometry) return;
       view.draw_geometry(canvas, 2400 / 900, lastGeometry);
     } else {
@@ -1223,6 +1277,10 @@ function exportSvg() {
   const name = exportedChart();
   const canvas = $(`chart-${name}`);
   const h = Math.round(1200 * (canvas.clientHeight / Math.max(1, canvas.clientWidth)) || 600);
+  if (name === 'geometry' && geometryWaiter) {
+    afterSamples.push(exportSvg);
+    return;
+  }
   try {
     const svg = name === 'geometry'
       ? (lastGeometry ? view.geometry_svg(lastGeometry, 1200, h, 1.3) : null)

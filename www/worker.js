@@ -56,11 +56,17 @@ async function run(id, query, part, parts) {
       busy += performance.now() - t0;
       held = held ? merge(held, out) : out;
       if (out.done || performance.now() - lastPost >= POST_MS) {
-        postMessage({ type: 'rows', id, part, batch: held.batch, done: out.done, progress: out.progress, errors: held.errors, geometry: out.geometry, busy });
+        postMessage({ type: 'rows', id, part, batch: held.batch, done: out.done, progress: out.progress, errors: held.errors, busy });
         held = null;
         lastPost = performance.now();
       }
-      if (out.done) break;
+      if (out.done) {
+        // The samples at the last layer, measured after the last rows are on their way: the
+        // page draws the charts meanwhile, and needs these only with the samples' panel in view.
+        const samples = job.geometry();
+        if (samples) postMessage({ type: 'job-geometry', id, part, geometry: samples });
+        break;
+      }
       await yieldToMessages();
     }
   } catch (err) {

@@ -235,6 +235,38 @@ test('exports: CSV with the CLI header, high-resolution PNG and SVG of every cha
   await context.close();
 });
 
+test("an export of the samples asked for at the moment of ready has the new job's samples", async () => {
+  // The job's samples at the last layer follow its last rows (the workers post them after), so
+  // at ready the panel below the fold still waits for them: the export waits too.
+  const context = await site.browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(site.server.url);
+  await waitStatus(page);
+  await page.selectOption('#export-chart', 'geometry');
+  const before = (await downloadOf(page, '#export-svg')).data.toString();
+  const [atReady] = await Promise.all([
+    page.waitForEvent('download'),
+    page.evaluate(() => {
+      const el = document.getElementById('seed');
+      el.value = '12';
+      const obs = new MutationObserver(() => {
+        if (document.body.dataset.status !== 'ready') return;
+        obs.disconnect();
+        document.getElementById('export-svg').click();
+      });
+      obs.observe(document.body, { attributes: true, attributeFilter: ['data-status'] });
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    }),
+  ]);
+  await waitStatus(page);
+  const svg = readFileSync(await atReady.path()).toString();
+  const after = (await downloadOf(page, '#export-svg')).data.toString();
+  assert.ok(svg.startsWith('<svg') && svg.includes('|cos| between samples'));
+  assert.notEqual(svg, before, 'not the previous seed\'s samples');
+  assert.equal(svg, after, 'the samples the settled page exports');
+  await context.close();
+});
+
 test('the samples geometry shows the batch at a chosen layer', async () => {
   const page = await openPage(site.browser, `${site.server.url}?depth=200&width=16&batch=16`);
   await waitStatus(page);
