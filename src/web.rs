@@ -277,8 +277,9 @@ enum Tag {
 #[derive(Serialize)]
 struct StepOutput {
     batch: Batch,
-    /// How many rows `batch` holds (its lists are bytes to JS).
-    rows: usize,
+    /// How many rows `batch` holds (its lists are bytes to JS). A u32, so that JS gets a
+    /// number: a usize crossed as a BigInt, which the benchmarks' sums could not add.
+    rows: u32,
     done: bool,
     /// Fraction of all layers advanced, 0 to 1.
     progress: f64,
@@ -426,7 +427,7 @@ impl Job {
             .sum();
         let done = self.is_done();
         to_js(&StepOutput {
-            rows: batch.len(),
+            rows: u32::try_from(batch.len()).unwrap_or(u32::MAX),
             batch,
             done,
             progress: if total > 0.0 {

@@ -46,15 +46,19 @@ fn fresh_seeds_differ_and_are_valid() {
 }
 
 /// Steps `job` to its end (slices of `budget_ms`), pushing every batch into `view`; returns the
-/// number of slices and the last step's output.
-fn drain(job: &mut Job, view: &mut View, budget_ms: f64) -> (usize, JsValue) {
-    let mut slices = 0;
+/// number of slices, the last step's output and the rows the steps said they carried.
+fn drain(job: &mut Job, view: &mut View, budget_ms: f64) -> (usize, JsValue, f64) {
+    let (mut slices, mut rows) = (0, 0.0);
     loop {
         let out = job.step(budget_ms).expect("step");
         view.push(get(&out, "batch")).expect("push");
         slices += 1;
+        // A JS number (a BigInt here broke the benchmarks' sums).
+        rows += get(&out, "rows")
+            .as_f64()
+            .expect("the row count is a number");
         if get(&out, "done").as_bool() == Some(true) {
-            return (slices, out);
+            return (slices, out, rows);
         }
         assert!(slices < 100_000, "the job never finished");
     }
@@ -65,7 +69,12 @@ fn job_streams_rows_of_both_runs_into_a_view() {
     let query = "depth=30&width=8&batch=8&seeds=2";
     let mut job = Job::new(query, true, 0, 1).expect("job");
     let mut view = View::new(query).expect("view");
-    let (_, last) = drain(&mut job, &mut view, 2.0);
+    let (_, last, rows) = drain(&mut job, &mut view, 2.0);
+    assert_eq!(
+        rows,
+        2.0 * 2.0 * 31.0,
+        "the main and twin runs of two seeds, 31 rows each"
+    );
     assert_eq!(get(&last, "progress").as_f64(), Some(1.0));
     assert!(view.is_complete());
     let summary = view.summary();

@@ -3,7 +3,8 @@
 // same numbers up to rounding.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage, waitStatus, useSiteAndBrowser } from './harness.js';
+import { execFileSync } from 'node:child_process';
+import { openPage, waitStatus, useSiteAndBrowser, root } from './harness.js';
 
 const site = useSiteAndBrowser(before, after);
 const QUERY = '?depth=40&width=32&batch=24&seed=7&norm=bn&act=relu';
@@ -63,4 +64,21 @@ test('Chromium runs the fused-multiply-add build; without relaxed SIMD the plain
     }
   }
   assert.ok(compared > 200, `compared ${compared} numbers`);
+});
+
+test("the benchmark's timing scripts run: the WASM under Node (both builds) and in Chromium", async () => {
+  // Not timings (bench/bench.py compares those with numpy): that the scripts `make bench` calls
+  // still work with the page's module — a change to the step output once broke their sums.
+  const tiny = 'depth=3&width=4&batch=4';
+  const run = (args) => execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const args of [
+    ['bench/wasm_bench.mjs', tiny],
+    ['--experimental-wasm-relaxed-simd', 'bench/wasm_bench.mjs', '--fma', '--warm', tiny],
+    ['bench/wasm_bench.mjs', '--matmul', '16'],
+    ['bench/chromium_bench.mjs', tiny],
+  ]) {
+    const out = run(args).trim();
+    assert.match(out, /^\d+\.\d+$/, `${args.join(' ')} printed "${out}"`);
+    assert.ok(Number(out) > 0, `${args.join(' ')}: ${out}`);
+  }
 });
