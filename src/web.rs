@@ -440,10 +440,11 @@ impl Job {
     }
 
     /// The samples' geometry at the last layer of the first seed's runs this job holds, once
-    /// the job is done (`{main, twin, errors}`, a run it does not hold is null); null for a
-    /// benchmark's job, a sweep, or before the end. The worker asks for it after posting the
-    /// job's last rows: measured in `step`, it held the rows back by ~0.3 ms of the default
-    /// view's ~16 ms run, and the page needs it only when the samples' panel is in view.
+    /// the job is done (`{main, twin, errors}`; a run it does not hold is left out: undefined
+    /// in JS); null for a benchmark's job, a sweep, or before the end. The worker asks for it
+    /// after posting the job's last rows: measured in `step`, it held the rows back by ~0.3 ms
+    /// of the default view's ~16 ms run, and the page needs it only when the samples' panel is
+    /// in view.
     pub fn geometry(&self) -> Result<JsValue, JsError> {
         if !(self.geometry && self.is_done()) {
             return Ok(JsValue::NULL);
