@@ -1245,6 +1245,14 @@ function exportCsv() {
   download(new Blob([view.csv()], { type: 'text/csv' }), `${fileStem()}.csv`);
 }
 
+/** Whether the finished job's samples are a moment away (posted after its rows): then the
+ *  export `retry` of the samples' panel runs again once they are in. */
+function samplesComing(retry) {
+  if (!geometryWaiter) return false;
+  afterSamples.push(retry);
+  return true;
+}
+
 /** The chosen chart at 2400 px wide (slides), drawn by the same code on an offscreen canvas. */
 function exportPng() {
   if (!view) return;
@@ -1255,10 +1263,7 @@ function exportPng() {
   canvas.height = Math.round(2400 * (onScreen.clientHeight / Math.max(1, onScreen.clientWidth)) || 1200);
   try {
     if (name === 'geometry') {
-      if (geometryWaiter) {
-        afterSamples.push(exportPng); // the finished job's samples are a moment away
-        return;
-      }
+      if (samplesComing(exportPng)) return;
       if (!lastGeometry) return;
       view.draw_geometry(canvas, 2400 / 900, lastGeometry);
     } else {
@@ -1277,10 +1282,7 @@ function exportSvg() {
   const name = exportedChart();
   const canvas = $(`chart-${name}`);
   const h = Math.round(1200 * (canvas.clientHeight / Math.max(1, canvas.clientWidth)) || 600);
-  if (name === 'geometry' && geometryWaiter) {
-    afterSamples.push(exportSvg);
-    return;
-  }
+  if (name === 'geometry' && samplesComing(exportSvg)) return;
   try {
     const svg = name === 'geometry'
       ? (lastGeometry ? view.geometry_svg(lastGeometry, 1200, h, 1.3) : null)
